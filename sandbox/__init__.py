@@ -1,0 +1,77 @@
+"""The sandbox's Flask app: one app, the strategy named by AUTH_STRATEGY behind one interface."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from sandbox.commands import users_cli
+from sandbox.config import (
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    HOW_TO_MAKE_A_SECRET,
+    ConfigError,
+    development_secret,
+    load_settings,
+)
+from sandbox.errors import register_error_handlers
+from sandbox.routes import bp
+from sandbox.store import make_token_store
+from sandbox.users import UserStore, db
+from strategies import registry
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    settings = load_settings(config)
+    try:
+        strategy_class = registry.load(settings["AUTH_STRATEGY"])
+    except registry.UnknownStrategy as error:
+        raise ConfigError(str(error)) from None
+    production = settings["SANDBOX_ENV"] == "production"
+
+    instance_path = settings["INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.config.update(settings, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if settings["JWT_SECRET_KEY"] is None:
+        if production:
+            raise ConfigError(f"JWT_SECRET_KEY is required in production; {HOW_TO_MAKE_A_SECRET}")
+        app.config["JWT_SECRET_KEY"] = development_secret(app.instance_path)
+    if production and strategy_class.stateful and settings["REDIS_URL"] is None:
+        raise ConfigError(
+            f"REDIS_URL is required in production by the {strategy_class.name!r} strategy, "
+            "which keeps its tokens in Redis"
+        )
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
+        settings["DATABASE_URL"], app.instance_path
+    )
+    db.init_app(app)
+    users = UserStore(settings["PASSWORD_HASH_METHOD"])
+    with app.app_context():
+        users.create_tables()
+        if not production:
+            users.ensure(DEMO_USERNAME, DEMO_PASSWORD)
+
+    store = make_token_store(settings["REDIS_URL"]) if strategy_class.stateful else None
+    strategy = strategy_class(app, users, store)
+    app.extensions["auth_sandbox.strategy"] = strategy
+    app.extensions["auth_sandbox.users"] = users
+    register_error_handlers(app, strategy)
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+    return app
+
+
+def database_uri(database_url: str | None, instance_path: str) -> str:
+    if database_url is None:
+        return "sqlite:///" + os.path.join(instance_path, "sandbox.sqlite3")
+    # Plain postgres:// URLs would ask SQLAlchemy for psycopg2; the extra installs psycopg 3.
+    for plain in ("postgres://", "postgresql://"):
+        if database_url.startswith(plain):
+            return "postgresql+psycopg://" + database_url.removeprefix(plain)
+    return database_url

@@ -1,0 +1,33 @@
+"""Every error response, in one place: a JSON body `{"msg": ...}`, never HTML or a traceback."""
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from strategies.base import Strategy
+from strategies.errors import AuthError
+
+RETRY_AFTER_SECONDS = "5"
+
+
+def register_error_handlers(app: Flask, strategy: Strategy) -> None:
+    @app.errorhandler(AuthError)
+    def auth_error(error: AuthError) -> Response:
+        response = jsonify(msg=error.message)
+        response.status_code = error.status
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = strategy.challenge(error)
+        elif error.status == 503:
+            response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = error.get_response()  # keeps the error's own headers, e.g. Allow on a 405
+        response.data = jsonify(msg=error.description).get_data()
+        response.content_type = "application/json"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> Response:
+        app.logger.exception("unhandled error", exc_info=error)
+        return http_error(InternalServerError("Internal server error"))

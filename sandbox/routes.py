@@ -1,0 +1,118 @@
+"""The HTTP contract (CONTRACT §2). Routes know the strategy only through its interface."""
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest, NotFound
+
+from sandbox.config import DEMO_USERNAME
+from sandbox.users import UserStore
+from strategies.base import Strategy, User
+from strategies.errors import BadLogin
+
+MAX_FIELD_LENGTH = 256
+
+bp = Blueprint("sandbox", __name__)
+
+
+def strategy() -> Strategy:
+    return current_app.extensions["auth_sandbox.strategy"]
+
+
+def users() -> UserStore:
+    return current_app.extensions["auth_sandbox.users"]
+
+
+def user_record(user: User) -> Response:
+    return jsonify(id=user.id, username=user.username)
+
+
+@bp.post("/token")
+def token() -> Response:
+    username, password = read_login()
+    user = users().verify(username, password)
+    if user is None:
+        raise BadLogin()
+    issued = strategy().issue(user, password)
+    response = jsonify(
+        token=issued.token,
+        token_type=strategy().scheme,
+        user_id=user.id,
+        expires_in=issued.expires_in,
+        strategy=strategy().name,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/protected")
+def protected() -> Response:
+    return user_record(strategy().authenticate())
+
+
+@bp.get("/public")
+def public() -> Response:
+    user = users().find(DEMO_USERNAME)
+    if user is None:
+        raise NotFound(
+            f"The demo user {DEMO_USERNAME!r} does not exist (it is seeded in development)"
+        )
+    return user_record(user)
+
+
+@bp.post("/logout")
+def logout() -> tuple[str, int]:
+    strategy().authenticate()
+    strategy().revoke()
+    return "", 204
+
+
+@bp.get("/strategy")
+def describe_strategy() -> Response:
+    active = strategy()
+    return jsonify(
+        name=active.name,
+        scheme=active.scheme,
+        stateful=active.stateful,
+        revocable=active.revocable,
+        description=active.description,
+    )
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    active = strategy()
+    reachable = active.store_reachable()
+    if reachable is False:
+        body = jsonify(
+            status="unavailable",
+            strategy=active.name,
+            store="down",
+            msg="The token store cannot be reached",
+        )
+        return body, 503
+    return jsonify(status="ok", strategy=active.name, store="ok" if reachable else "none"), 200
+
+
+def read_login() -> tuple[str, str]:
+    """(username, password) from the JSON body, or a 400 that says what is wrong."""
+    try:
+        body = request.get_json()  # 415 for another Content-Type, 400 for malformed JSON
+    except RecursionError:
+        raise BadRequest("The JSON body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise BadRequest('The body must be a JSON object: {"username": "...", "password": "..."}')
+    return login_field(body, "username"), login_field(body, "password")
+
+
+def login_field(body: dict, name: str) -> str:
+    if name not in body:
+        raise BadRequest(f"{name!r} is missing")
+    value = body[name]
+    if not isinstance(value, str):
+        raise BadRequest(f"{name!r} must be a string")
+    if not value:
+        raise BadRequest(f"{name!r} must not be empty")
+    if len(value) > MAX_FIELD_LENGTH:
+        raise BadRequest(f"{name!r} must be at most {MAX_FIELD_LENGTH} characters")
+    if "\x00" in value:
+        raise BadRequest(f"{name!r} must not contain NUL characters")
+    return value

@@ -1,0 +1,1 @@
+"""Authentication strategies: one module each, all behind the interface in `base`."""

@@ -1,0 +1,81 @@
+"""The one interface every strategy implements.
+
+A strategy is a named, self-contained way to turn a login into a token and a
+request's `Authorization` header back into a user. The app only ever talks to
+this interface; every difference between strategies is one of its facts or
+operations.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from strategies.errors import AuthError
+
+REALM = "auth-sandbox"
+# What redis-py raises when the store is down, hangs or is still loading.
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+class User(Protocol):
+    id: int
+    username: str
+
+
+class UserDirectory(Protocol):
+    """What a strategy may ask of the user store."""
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def verify(self, username: str, password: str) -> User | None: ...
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int | None  # seconds; None when the token never expires by itself
+
+
+class Strategy(ABC):
+    name: ClassVar[str]
+    scheme: ClassVar[str]  # what the client sends before the token: "Basic" or "Bearer"
+    stateful: ClassVar[bool]  # keeps state per token in the token store
+    revocable: ClassVar[bool]  # POST /logout can make a token unusable
+    description: ClassVar[str]
+
+    def __init__(self, app: Flask, users: UserDirectory, store: Redis | None):
+        """Bind to one app. `store` is the token store, given only to stateful strategies."""
+        self.app = app
+        self.users = users
+        self.store = store
+
+    @abstractmethod
+    def issue(self, user: User, password: str) -> IssuedToken:
+        """A token for `user`, whose `password` the app has just verified."""
+
+    @abstractmethod
+    def authenticate(self) -> User:
+        """The user whose credentials the current request carries; raises an AuthError."""
+
+    @abstractmethod
+    def revoke(self) -> None:
+        """Make the current request's (authenticated) token unusable, or raise NotRevocable."""
+
+    def challenge(self, error: AuthError) -> str:
+        """The `WWW-Authenticate` value sent with a 401 (RFC 6750 §3 for Bearer schemes)."""
+        value = f'{self.scheme} realm="{REALM}"'
+        return value + ', error="invalid_token"' if error.token_sent else value
+
+    def store_reachable(self) -> bool | None:
+        """Whether the token store answers; None for a strategy that keeps no store."""
+        if self.store is None:
+            return None
+        try:
+            return bool(self.store.ping())
+        except STORE_DOWN:
+            return False

@@ -1,0 +1,83 @@
+"""Opaque Bearer tokens (RFC 6750) kept in Redis.
+
+The token is random (256 bits from `secrets`) and means nothing by itself; Redis
+maps it to a user id until `TOKEN_TTL` runs out. Redis holds only a SHA-256
+digest of each token, so a copy of its data hands out no usable token (a digest
+without salt is enough: the token is random, not a guessable password).
+Verifying a request is one GET.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from strategies.base import REALM, STORE_DOWN, IssuedToken, User
+from strategies.errors import InvalidCredentials, RevokedToken, StoreUnavailable
+from strategies.headers import request_credentials
+from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
+
+TOKEN_BYTES = 32
+# What a revoked token's key holds until its TTL ends, so that it is refused as revoked.
+REVOKED = b"revoked"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    try:
+        yield
+    except STORE_DOWN as error:
+        raise StoreUnavailable() from error
+
+
+class BearerStrategy(HTTPAuthStrategy):
+    name = "bearer"
+    scheme = "Bearer"
+    stateful = True
+    revocable = True
+    description = (
+        "Opaque Bearer token (RFC 6750): random bytes that mean nothing by themselves; "
+        "Redis maps a digest of each token to its user until the TTL ends."
+    )
+    refusal = "Unknown or expired token"
+
+    def __init__(self, app, users, store):
+        super().__init__(app, users, store)
+        self.ttl = app.config["TOKEN_TTL"]
+        self.key_prefix = app.config["REDIS_KEY_PREFIX"] + "token:"
+
+    def make_http_auth(self) -> StrictTokenAuth:
+        auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)
+        auth.verify_token(self._verify)
+        return auth
+
+    def key(self, token: str) -> str:
+        return self.key_prefix + token_digest(token)
+
+    def issue(self, user: User, password: str) -> IssuedToken:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with store_errors():
+            self.store.set(self.key(token), user.id, ex=self.ttl)
+        return IssuedToken(token, expires_in=self.ttl)
+
+    def _verify(self, token: str) -> User | None:
+        """flask-httpauth's verify_token callback: the token's user, or None if unknown."""
+        with store_errors():
+            value = self.store.get(self.key(token))
+        if value is None:
+            return None
+        if value == REVOKED:
+            raise RevokedToken()
+        user = self.users.get(int(value))
+        if user is None:
+            raise InvalidCredentials("The token's user no longer exists")
+        return user
+
+    def revoke(self) -> None:
+        token = request_credentials(self.scheme)
+        with store_errors():
+            self.store.set(self.key(token), REVOKED, xx=True, keepttl=True)

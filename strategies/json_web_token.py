@@ -1,0 +1,98 @@
+"""JSON Web Tokens (RFC 7519), made and checked by flask-jwt-extended.
+
+The token carries the user id and its expiry, signed with HMAC-SHA256 — signed,
+not encrypted: anyone can read the payload. Nothing is kept per token, so a
+token stays valid until it expires. (The module is not named `jwt` so that it
+cannot shadow PyJWT.)
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_jwt_extended import JWTManager, create_access_token, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import ExpiredSignatureError, ImmatureSignatureError, InvalidTokenError
+
+from strategies.base import IssuedToken, Strategy, User
+from strategies.errors import (
+    AuthError,
+    ExpiredToken,
+    InvalidCredentials,
+    MissingCredentials,
+    NotRevocable,
+    RevokedToken,
+)
+from strategies.headers import request_credentials
+
+
+def _answer_as(error_type: type[AuthError]):
+    """A flask-jwt-extended error loader that answers like the app's own AuthError handler."""
+
+    def loader(*_details):
+        return current_app.handle_user_exception(error_type())
+
+    return loader
+
+
+class JWTStrategy(Strategy):
+    name = "jwt"
+    scheme = "Bearer"
+    stateful = False
+    revocable = False
+    description = (
+        "JSON Web Token (RFC 7519): a signed, readable claim set (user id, expiry) that "
+        "the server checks with its key alone; valid until it expires."
+    )
+
+    def __init__(self, app, users, store):
+        super().__init__(app, users, store)
+        self.ttl = app.config["TOKEN_TTL"]
+        app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=self.ttl)
+        app.config["JWT_TOKEN_LOCATION"] = ["headers"]
+        # Tokens travel in headers only, never in cookies: a csrf claim would only add bytes.
+        app.config["JWT_COOKIE_CSRF_PROTECT"] = False
+        manager = JWTManager(app)
+        # The request path below never lets the library's errors escape, but a route
+        # an extender guards with @jwt_required() goes through these loaders: its
+        # default answer to a bad token is a 422, which the contract forbids.
+        manager.unauthorized_loader(_answer_as(MissingCredentials))
+        manager.expired_token_loader(_answer_as(ExpiredToken))
+        manager.revoked_token_loader(_answer_as(RevokedToken))
+        for register in (
+            manager.invalid_token_loader,
+            manager.needs_fresh_token_loader,
+            manager.user_lookup_error_loader,
+            manager.token_verification_failed_loader,
+        ):
+            register(_answer_as(InvalidCredentials))
+
+    def issue(self, user: User, password: str) -> IssuedToken:
+        return IssuedToken(create_access_token(identity=str(user.id)), expires_in=self.ttl)
+
+    def authenticate(self) -> User:
+        # Read the header ourselves: flask-jwt-extended matches the scheme
+        # case-sensitively, and RFC 7235 says it is case-insensitive.
+        token = request_credentials(self.scheme)
+        try:
+            claims = decode_token(token)
+        except ExpiredSignatureError:
+            raise ExpiredToken() from None
+        except ImmatureSignatureError:
+            raise InvalidCredentials("Token is not valid yet") from None
+        except (InvalidTokenError, JWTExtendedException) as error:
+            raise InvalidCredentials(f"Invalid token: {error}") from None
+        # PyJWT checks `exp` only when present; a token without one would never expire.
+        if "exp" not in claims or claims["type"] != "access":
+            raise InvalidCredentials("Invalid token: not an access token with an expiry")
+        user_id = str(claims["sub"])
+        user = self.users.get(int(user_id)) if user_id.isdigit() else None
+        if user is None:
+            raise InvalidCredentials("The token's user no longer exists")
+        return user
+
+    def revoke(self) -> None:
+        raise NotRevocable(
+            "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
+            "could delete. Revoking one needs a denylist of token ids (jti) in a store, "
+            "which is server state again."
+        )
