@@ -96,6 +96,8 @@ def read_login() -> tuple[str, str]:
     """(username, password) from the JSON body, or a 400 that says what is wrong."""
     try:
         body = request.get_json()  # 415 for another Content-Type, 400 for malformed JSON
+    except BadRequest:
+        raise BadRequest("The body is not valid JSON") from None
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply") from None
     if not isinstance(body, dict):

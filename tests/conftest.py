@@ -1,0 +1,167 @@
+"""The comparison suite's spine: every contract test runs against every registered strategy."""
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sandbox import create_app
+from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME
+from strategies import registry
+
+# werkzeug's default scrypt costs ~0.1 s a check; the contract is the same with a cheap hash.
+CHEAP_HASH = "pbkdf2:sha256:1000"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need_service(reason: str) -> None:
+    """Skip a test whose real service is absent, except in CI, where that is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=registry.names())
+def strategy_name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, strategy_name: str) -> Callable[..., Flask]:
+    """An app for the strategy under test; keyword arguments override its settings."""
+
+    def make(**overrides) -> Flask:
+        config = {
+            **DEFAULTS,
+            "AUTH_STRATEGY": strategy_name,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            **overrides,
+        }
+        app = create_app(config)
+        app.testing = True
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> dict:
+    response = client.post("/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def auth_header(issued: dict) -> dict[str, str]:
+    return {"Authorization": f"{issued['token_type']} {issued['token']}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answered at {url} within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis (REDIS_URL, or the machine's 127.0.0.1:6379)."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError as error:
+        need_service(f"no Redis at {url}: {error}")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own on the real Redis, emptied afterwards."""
+    prefix = f"auth-sandbox-test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port, to stop and start at will."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    if subprocess.run(["which", "redis-server"], capture_output=True).returncode != 0:
+        need_service("redis-server is not on the PATH")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
