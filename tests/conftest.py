@@ -29,6 +29,15 @@ def need_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+def strategies_where(**facts) -> list[str]:
+    """The registered strategies whose declared facts match, e.g. `stateful=True`."""
+    return [
+        name
+        for name in registry.names()
+        if all(getattr(registry.load(name), fact) == value for fact, value in facts.items())
+    ]
+
+
 @pytest.fixture(params=registry.names())
 def strategy_name(request: pytest.FixtureRequest) -> str:
     return request.param

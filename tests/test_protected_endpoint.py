@@ -44,7 +44,9 @@ def test_valid_credentials_give_the_user_record(client):
 def test_the_scheme_is_matched_case_insensitively(client):
     issued = login(client)
     for scheme in (issued["token_type"].lower(), issued["token_type"].upper()):
-        response = client.get("/protected", headers={"Authorization": f"{scheme} {issued['token']}"})
+        response = client.get(
+            "/protected", headers={"Authorization": f"{scheme} {issued['token']}"}
+        )
         assert response.status_code == 200
 
 
