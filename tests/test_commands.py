@@ -1,0 +1,115 @@
+"""CONTRACT §4: `auth-sandbox` and `flask --app sandbox`, as a user types them."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from sandbox import create_app
+from sandbox.cli import main
+from sandbox.config import DEFAULTS
+from tests.conftest import CHEAP_HASH, free_port, stop, wait_until_serving
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path) -> dict[str, str]:
+    for name in DEFAULTS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "PASSWORD_HASH_METHOD": CHEAP_HASH}
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return settings
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def can_log_in(username: str, password: str) -> bool:
+    client = create_app().test_client()
+    response = client.post("/token", json={"username": username, "password": password})
+    return response.status_code == 200
+
+
+def test_users_add_list_passwd_delete(environment):
+    added = run("users", "add", "bob", "--password-stdin", input="first password\n")
+    assert added.exit_code == 0, added.output
+    assert "bob" in run("users", "list").output
+    assert can_log_in("bob", "first password")
+
+    assert run("users", "passwd", "bob", "--password-stdin", input="second\n").exit_code == 0
+    assert not can_log_in("bob", "first password")
+    assert can_log_in("bob", "second")
+
+    assert run("users", "delete", "bob").exit_code == 0
+    assert "bob" not in run("users", "list").output
+    assert not can_log_in("bob", "second")
+
+
+def test_users_add_asks_for_the_password_twice(environment):
+    result = run("users", "add", "carol", input="s3cret\ns3cret\n")
+    assert result.exit_code == 0, result.output
+    assert can_log_in("carol", "s3cret")
+
+
+@pytest.mark.parametrize(
+    ("args", "input", "complaint"),
+    [
+        (("users", "add", "alesanchezr", "--password-stdin"), "x\n", "already exists"),
+        (("users", "add", "dave", "--password-stdin"), "\n", "must not be empty"),
+        (("users", "passwd", "nobody", "--password-stdin"), "x\n", "no user 'nobody'"),
+        (("users", "delete", "nobody"), None, "no user 'nobody'"),
+    ],
+)
+def test_user_commands_fail_clearly(environment, args, input, complaint):
+    result = run(*args, input=input)
+    assert result.exit_code == 1
+    assert complaint in result.output
+    assert "Traceback" not in result.output
+
+
+def test_users_commands_work_under_flask_too(environment):
+    app = create_app()
+    result = app.test_cli_runner().invoke(args=["users", "list"])
+    assert result.exit_code == 0
+    assert "alesanchezr" in result.output
+
+
+def test_a_bad_setting_is_one_line_of_error_not_a_traceback(environment):
+    result = subprocess.run(
+        [BIN / "auth-sandbox", "users", "list"],
+        env={**environment, "AUTH_STRATEGY": "kerberos", "PATH": str(BIN)},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Error: Unknown AUTH_STRATEGY 'kerberos'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["auth-sandbox", "serve", "--strategy", "bearer", "--port", "{port}"],
+        ["flask", "--app", "sandbox", "run", "--port", "{port}"],
+    ],
+)
+def test_the_serving_commands_serve_the_app(environment, command):
+    port = free_port()
+    argv = [str(BIN / command[0])] + [arg.format(port=port) for arg in command[1:]]
+    server = subprocess.Popen(
+        argv, env={**environment, "AUTH_STRATEGY": "bearer", "PATH": str(BIN)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/healthz", server)
+        assert (
+            requests.get(f"http://127.0.0.1:{port}/strategy", timeout=5).json()["name"] == "bearer"
+        )
+    finally:
+        stop(server)

@@ -1,0 +1,111 @@
+"""CONTRACT §3: configuration from the environment and `.env`, and the rules that stop the start."""
+
+import pytest
+
+from sandbox import create_app
+from sandbox.config import DEFAULTS, SECRET_FILE, ConfigError, development_secret, load_settings
+from tests.conftest import CHEAP_HASH, free_port
+
+
+@pytest.fixture
+def clean_environment(monkeypatch, tmp_path):
+    """No setting from the real environment, and a working directory without `.env`."""
+    for name in DEFAULTS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
+
+
+def test_the_defaults(clean_environment):
+    app = create_app()
+    assert app.config["SANDBOX_ENV"] == "development"
+    assert app.config["AUTH_STRATEGY"] == "jwt"
+    assert app.config["TOKEN_TTL"] == 900
+    assert not app.debug
+
+
+def test_dotenv_is_read_and_real_environment_variables_win(
+    clean_environment, monkeypatch, tmp_path
+):
+    (tmp_path / ".env").write_text("AUTH_STRATEGY=basic\nTOKEN_TTL=60\n")
+    assert load_settings()["AUTH_STRATEGY"] == "basic"
+    assert load_settings()["TOKEN_TTL"] == 60
+    monkeypatch.setenv("AUTH_STRATEGY", "bearer")
+    assert load_settings()["AUTH_STRATEGY"] == "bearer"
+
+
+def test_an_unknown_strategy_stops_the_start_listing_the_known_ones(clean_environment):
+    with pytest.raises(ConfigError) as raised:
+        create_app({"AUTH_STRATEGY": "kerberos"})
+    message = raised.value.message
+    assert "kerberos" in message
+    for known in ("basic", "bearer", "jwt"):
+        assert known in message
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("SANDBOX_ENV", "staging"), ("TOKEN_TTL", "soon"), ("TOKEN_TTL", "0")],
+)
+def test_bad_values_stop_the_start(clean_environment, setting, value):
+    with pytest.raises(ConfigError, match=setting):
+        create_app({setting: value})
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+@pytest.mark.parametrize("strategy", ["basic", "bearer", "jwt"])
+@pytest.mark.parametrize(
+    "secret", ["super-secret", "secret", "changeme", "Secret ", "short-key-31-bytes-long-xxxxxxx"]
+)
+def test_a_short_or_well_known_jwt_key_stops_the_start_everywhere(
+    clean_environment, environment, strategy, secret
+):
+    with pytest.raises(ConfigError, match=r"secrets\.token_urlsafe"):
+        create_app(
+            {"SANDBOX_ENV": environment, "AUTH_STRATEGY": strategy, "JWT_SECRET_KEY": secret}
+        )
+
+
+def test_production_needs_a_jwt_key(clean_environment):
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY is required in production"):
+        create_app({"SANDBOX_ENV": "production", "AUTH_STRATEGY": "basic"})
+
+
+def test_production_needs_redis_for_a_strategy_that_stores_tokens(clean_environment):
+    key = "k" * 48
+    with pytest.raises(ConfigError, match="REDIS_URL is required in production"):
+        create_app({"SANDBOX_ENV": "production", "AUTH_STRATEGY": "bearer", "JWT_SECRET_KEY": key})
+    create_app({"SANDBOX_ENV": "production", "AUTH_STRATEGY": "jwt", "JWT_SECRET_KEY": key})
+    create_app(
+        {
+            "SANDBOX_ENV": "production",
+            "AUTH_STRATEGY": "bearer",
+            "JWT_SECRET_KEY": key,
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    )
+
+
+def test_development_makes_one_key_in_the_instance_folder_and_keeps_it(clean_environment, tmp_path):
+    first = create_app().config["JWT_SECRET_KEY"]
+    second = create_app().config["JWT_SECRET_KEY"]
+    assert first == second
+    assert len(first.encode()) >= 32
+    key_file = tmp_path / "instance" / SECRET_FILE
+    assert key_file.read_text().strip() == first
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert list(key_file.parent.glob(f"{SECRET_FILE}.*")) == []  # no draft left behind
+
+
+def test_a_key_made_by_another_worker_in_the_meantime_wins(tmp_path, monkeypatch):
+    # Simulate the race: the file appears between our existence check and our link.
+    real_link = __import__("os").link
+
+    def link_after_another_worker(source, destination):
+        (tmp_path / SECRET_FILE).write_text("the other worker's key")
+        real_link(source, destination)
+
+    monkeypatch.setattr("sandbox.config.os.link", link_after_another_worker)
+    assert development_secret(str(tmp_path)) == "the other worker's key"
+    assert [p.name for p in tmp_path.iterdir()] == [SECRET_FILE]
