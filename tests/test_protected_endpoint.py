@@ -183,3 +183,19 @@ def test_the_store_being_down_gives_503_to_strategies_that_keep_one(make_app):
         assert response.get_json()["msg"]
     else:
         assert response.status_code == 200
+
+
+def test_an_authenticated_request_costs_one_store_round_trip_or_none(app, client, monkeypatch):
+    header = auth_header(login(client))
+    store = app.extensions["auth_sandbox.strategy"].store
+    commands: list[tuple] = []
+    if store is not None:
+        send = store.execute_command
+
+        def counted(*args, **options):
+            commands.append(args)
+            return send(*args, **options)
+
+        monkeypatch.setattr(store, "execute_command", counted)
+    assert client.get("/protected", headers=header).status_code == 200
+    assert len(commands) == (1 if client.get("/strategy").get_json()["stateful"] else 0)
