@@ -1,7 +1,6 @@
 """The user table and what the app and the strategies ask of it."""
 
 from contextlib import suppress
-from functools import cached_property
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, select
@@ -35,11 +34,9 @@ class UserStore:
 
     def __init__(self, hash_method: str):
         self.hash_method = hash_method
-
-    @cached_property
-    def dummy_hash(self) -> str:
-        # Checked for unknown users so that "no such user" costs as much as "wrong password".
-        return generate_password_hash("not a password of anyone", method=self.hash_method)
+        # Checked for unknown users so that "no such user" costs as much as "wrong password"
+        # (made now, not at the first unknown user, whose answer would otherwise be slower).
+        self.dummy_hash = generate_password_hash("not anyone's password", method=hash_method)
 
     def get(self, user_id: int) -> User | None:
         return db.session.get(User, user_id)

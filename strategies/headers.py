@@ -16,6 +16,9 @@ from strategies.errors import InvalidCredentials, MissingCredentials
 
 # RFC 7235 §2.1: the credentials of a token68 scheme (Basic, Bearer) are one token68.
 TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# RFC 7617 §2: neither user-id nor password contains a control character (a NUL
+# would also reach the user table, which PostgreSQL refuses with an error).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def credentials(header: str | None, scheme: str) -> str:
@@ -44,4 +47,6 @@ def decode_basic(token: str) -> tuple[str, str]:
         raise InvalidCredentials("Malformed Basic credentials") from None
     if not colon:
         raise InvalidCredentials("Malformed Basic credentials: no ':' between user and password")
+    if CONTROL_CHARACTER.search(username + password):
+        raise InvalidCredentials("Basic credentials must not contain control characters")
     return username, password

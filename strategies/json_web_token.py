@@ -85,7 +85,7 @@ class JWTStrategy(Strategy):
         if "exp" not in claims or claims["type"] != "access":
             raise InvalidCredentials("Invalid token: not an access token with an expiry")
         user_id = str(claims["sub"])
-        user = self.users.get(int(user_id)) if user_id.isdigit() else None
+        user = self.users.get(int(user_id)) if user_id.isascii() and user_id.isdigit() else None
         if user is None:
             raise InvalidCredentials("The token's user no longer exists")
         return user

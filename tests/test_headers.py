@@ -44,7 +44,14 @@ def test_basic_credentials_decode_to_user_and_password():
 
 @pytest.mark.parametrize(
     "token",
-    [b64(b"no colon"), "YWxlc2FuY2hlenI", "YWxl*c2Fu", b64(b"\xff\xfe:latin1")],
+    [
+        b64(b"no colon"),
+        "YWxlc2FuY2hlenI",
+        "YWxl*c2Fu",
+        b64(b"\xff\xfe:latin1"),
+        b64(b"ale\x00:12341234"),
+        b64(b"alesanchezr:1234\n"),
+    ],
 )
 def test_malformed_basic_credentials_are_invalid(token):
     with pytest.raises(InvalidCredentials):

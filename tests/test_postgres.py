@@ -1,5 +1,6 @@
 """The user table on PostgreSQL (`DATABASE_URL`), for every strategy."""
 
+import base64
 import os
 import uuid
 from collections.abc import Iterator
@@ -39,5 +40,10 @@ def test_the_lesson_flow_on_postgresql(make_app, database_url):
     assert response.get_json()["username"] == "alesanchezr"
     bad = client.post("/token", json={"username": "alesanchezr", "password": "wrong"})
     assert bad.status_code == 401
+    # PostgreSQL refuses NUL in text: such input must be refused before it gets there.
+    nul = {"Authorization": "Basic " + base64.b64encode(b"ale\x00:12341234").decode()}
+    assert client.get("/protected", headers=nul).status_code == 401
+    nul_body = client.post("/token", json={"username": "ale\x00", "password": "x"})
+    assert nul_body.status_code == 400
     # A second app on the same database (another worker) finds the demo user already there.
     make_app(DATABASE_URL=database_url)
