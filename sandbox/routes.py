@@ -31,13 +31,14 @@ def token() -> Response:
     user = users().verify(username, password)
     if user is None:
         raise BadLogin()
-    issued = strategy().issue(user, password)
+    active = strategy()
+    issued = active.issue(user, password)
     response = jsonify(
         token=issued.token,
-        token_type=strategy().scheme,
+        token_type=active.scheme,
         user_id=user.id,
         expires_in=issued.expires_in,
-        strategy=strategy().name,
+        strategy=active.name,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -59,10 +60,13 @@ def public() -> Response:
 
 
 @bp.post("/logout")
-def logout() -> tuple[str, int]:
-    strategy().authenticate()
-    strategy().revoke()
-    return "", 204
+def logout() -> Response:
+    active = strategy()
+    active.authenticate()
+    active.revoke()
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no body, so no type (RFC 9110 §8.3)
+    return response
 
 
 @bp.get("/strategy")
