@@ -1,7 +1,6 @@
 """The comparison suite's spine: every contract test runs against every registered strategy."""
 
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -15,6 +14,7 @@ from flask.testing import FlaskClient
 
 from sandbox import create_app
 from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.redis_server import RedisServer
 from strategies import registry
 
 # werkzeug's default scrypt costs ~0.1 s a check; the contract is the same with a cheap hash.
@@ -82,12 +82,6 @@ def auth_header(issued: dict) -> dict[str, str]:
     return {"Authorization": f"{issued['token_type']} {issued['token']}"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
     import requests
 
@@ -134,43 +128,10 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
         client.delete(*keys)
 
 
-class PrivateRedis:
-    """A redis-server of the test's own on a free loopback port, to stop and start at will."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
-            self.process = None
-
-
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    if subprocess.run(["which", "redis-server"], capture_output=True).returncode != 0:
+def private_redis() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, to stop and start at will."""
+    if not RedisServer.available():
         need_service("redis-server is not on the PATH")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    with RedisServer() as server:
+        yield server
