@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from sandbox import create_app
 from sandbox.cli import main
 from sandbox.config import DEFAULTS
-from tests.conftest import CHEAP_HASH, free_port, stop, wait_until_serving
+from sandbox.redis_server import free_port
+from tests.conftest import CHEAP_HASH, stop, wait_until_serving
 
 BIN = Path(sys.executable).parent
 

@@ -4,8 +4,9 @@ import pytest
 from flask_jwt_extended import jwt_required
 
 from sandbox.config import DEMO_USERNAME
+from sandbox.redis_server import free_port
 from strategies import registry
-from tests.conftest import auth_header, free_port, login
+from tests.conftest import auth_header, login
 
 
 def test_logout_revokes_the_token_if_the_strategy_can(client):

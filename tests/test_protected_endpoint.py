@@ -13,8 +13,9 @@ import jwt as pyjwt
 import pytest
 
 from sandbox.config import DEMO_USERNAME
+from sandbox.redis_server import free_port
 from sandbox.users import UserStore
-from tests.conftest import auth_header, free_port, login
+from tests.conftest import auth_header, login
 
 REALM = 'realm="auth-sandbox"'
 

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from sandbox.redis_server import free_port
 from strategies.bearer import token_digest
-from tests.conftest import auth_header, free_port, login, strategies_where
+from tests.conftest import auth_header, login, strategies_where
 
 pytestmark = pytest.mark.redis
 

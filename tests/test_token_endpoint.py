@@ -3,7 +3,8 @@
 import pytest
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from tests.conftest import free_port, login
+from sandbox.redis_server import free_port
+from tests.conftest import login
 
 
 def test_good_credentials_give_a_token(client, strategy_name):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import CHEAP_HASH, free_port, stop, wait_until_serving
+from sandbox.redis_server import free_port
+from tests.conftest import CHEAP_HASH, stop, wait_until_serving
 
 pytestmark = pytest.mark.redis
 
