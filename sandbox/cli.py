@@ -1,10 +1,16 @@
 """The `auth-sandbox` console script."""
 
+import sys
+from pathlib import Path
+
 import click
 from flask.cli import ScriptInfo
+from rich.console import Console
 
 from sandbox import create_app
 from sandbox.commands import users_cli
+from sandbox.compare.report import FORMATS, render, write_outputs
+from sandbox.compare.runner import run_comparison
 from strategies import registry
 
 
@@ -24,6 +30,41 @@ def serve(strategy: str | None, host: str, port: int) -> None:
     """Serve the app with werkzeug's development server (use gunicorn for load)."""
     app = create_app({"AUTH_STRATEGY": strategy} if strategy else None)
     app.run(host=host, port=port)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("comparison"),
+    show_default=True,
+    help="Where comparison.md, comparison.json and comparison.png are written.",
+)
+@click.option("--strategies", help="Comma-separated names; default: every registered strategy.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.05),
+    default=0.8,
+    show_default=True,
+    help="Seconds each timing loop may take.",
+)
+def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> None:
+    """Measure every strategy and weigh the lesson's claims (the main job)."""
+    known = registry.names()
+    selected = [name.strip() for name in strategies.split(",")] if strategies else known
+    unknown = [name for name in selected if name not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown {', '.join(unknown)}; the strategies that exist are: {', '.join(known)}",
+            param_hint="--strategies",
+        )
+    progress = Console(stderr=True)
+    with progress.status("measuring") as status:
+        comparison = run_comparison(selected, budget, progress=status.update)
+    render(comparison, fmt, Console(width=None if sys.stdout.isatty() else 200))
+    for path in write_outputs(comparison, output):
+        progress.print(f"wrote {path}")
 
 
 main.add_command(users_cli)

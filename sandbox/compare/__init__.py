@@ -1,0 +1,1 @@
+"""`auth-sandbox compare`: the lesson's comparison table, measured on the running strategies."""

@@ -1,0 +1,246 @@
+"""The lesson's claims (C1 to C11, in our own words), each weighed against the measurements.
+
+Strategies are picked by what their tokens were measured to be (encoded
+credentials, opaque, signed JSON), not by name, so a plugin strategy counts too.
+A claim whose strategies were not measured (`--strategies`) is left out.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sandbox.compare.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
+
+HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
+Results = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    claim: str
+    evidence: str
+    verdict: str
+
+
+def of_kind(results: Results, kind: str) -> Results:
+    return {name: r for name, r in results.items() if r["token"]["kind"] == kind}
+
+
+def c1(results: Results) -> Claim | None:
+    if len(results) < 2:
+        return None
+    kinds = "; ".join(
+        f"{name}: {r['token']['kind']} ({r['token']['alphabet']}, "
+        f"{'new' if r['token']['new_each_login'] else 'the same'} at each login)"
+        for name, r in results.items()
+    )
+    hashes = [r for r in results.values() if r["token"]["kind"] == HEX_DIGEST]
+    verdict = HOLDS if len(hashes) == len(results) else WRONG
+    return Claim(
+        "C1",
+        "Basic, Bearer and JWT all produce the same kind of thing: a hash, a long alphanumeric "
+        "string.",
+        f"{kinds}. A hash cannot be decoded; these are an encoding, random bytes and signed "
+        f"JSON — {len(hashes)} of {len(results)} is a hash.",
+        verdict,
+    )
+
+
+def c2(results: Results) -> Claim | None:
+    basic, opaque = of_kind(results, ENCODED_CREDENTIALS), of_kind(results, OPAQUE)
+    if not basic or not opaque:
+        return None
+    basic_hex40 = all(r["token"]["bytes"] == 40 and r["token"]["alphabet"] == "hex"
+                      for r in basic.values())  # fmt: skip
+    opaque_base64 = all(r["token"]["alphabet"].startswith("base64") for r in opaque.values())
+    evidence = "; ".join(
+        [f"{name}: {r['token']['bytes']} characters of {r['token']['alphabet']} "
+         f"({r['token']['example']}), decoding to the credentials" for name, r in basic.items()]
+        + [f"{name}: {r['token']['bytes']} characters of {r['token']['alphabet']}"
+           for name, r in opaque.items()]
+    )  # fmt: skip
+    return Claim(
+        "C2",
+        "A Basic token looks like a 40-character hex string; a Bearer token looks like base64.",
+        evidence
+        + (
+            ". The Basic half is wrong; the Bearer half holds."
+            if opaque_base64 and not basic_hex40
+            else "."
+        ),
+        HOLDS if basic_hex40 and opaque_base64 else WRONG,
+    )
+
+
+def c3(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    others = {n: r for n, r in results.items() if n not in signed}
+    if not signed or not others:
+        return None
+    smallest_jwt = min(r["token"]["bytes"] for r in signed.values())
+    largest_other = max(r["token"]["bytes"] for r in others.values())
+    sizes = ", ".join(f"{n} {r['token']['bytes']} B" for n, r in results.items())
+    return Claim(
+        "C3",
+        "JWTs are bigger than the other two.",
+        f"Token sizes: {sizes}; the JWT is {smallest_jwt / largest_other:.1f}× the largest "
+        "other, and it travels on every request.",
+        HOLDS if smallest_jwt > largest_other else WRONG,
+    )
+
+
+def c4(results: Results) -> Claim | None:
+    basic = of_kind(results, ENCODED_CREDENTIALS)
+    if not basic:
+        return None
+    name, r = next(iter(basic.items()))
+    reveals_password = r["leak"]["reveals"] == "password"
+    expiry = r["expiry"]["with_ttl_1s_refused_after_s"]
+    return Claim(
+        "C4",
+        "Basic authentication is too simple and easy to break.",
+        f"A leaked {name} token decodes to '{r['leak']['decoded']}': there is nothing to break, "
+        f"it is the password, sent on every request; "
+        f"{'the same' if not r['token']['new_each_login'] else 'a new'} token at each login, "
+        f"{'never expiring' if expiry is None else f'expiring after {expiry} s'}, "
+        f"logout answers {r['logout']['status']}. {r['tamper']['accepted_same_meaning']} of "
+        f"{r['tamper']['tried']} one-character changes still decoded to the same credentials "
+        "and were accepted: Basic has no integrity check of its own. Guessing is slow only "
+        "because each request "
+        f"pays a password hash ({r['cost']['request_ratio']}× the /public baseline); "
+        "safe only behind TLS.",
+        CAVEAT if reveals_password else WRONG,
+    )
+
+
+def c5(results: Results) -> Claim | None:
+    opaque = of_kind(results, OPAQUE)
+    if not opaque:
+        return None
+    name, r = next(iter(opaque.items()))
+    stored = r["store"]["keys_per_token"] > 0
+    return Claim(
+        "C5",
+        "Opaque Bearer tokens are harder to maintain, because every token must be stored.",
+        f"{name} keeps {r['store']['keys_per_token']:g} key and {r['store']['bytes_per_token']} B "
+        f"per token ({r['store']['method']}) and makes {r['round_trips']['store']} store round "
+        f"trip per request; with the store down /protected answers "
+        f"{r['store_down']['protected_status']}. In exchange logout "
+        f"{'revokes the token at once' if r['logout']['revoked'] else 'does not revoke'}.",
+        CAVEAT if stored else WRONG,
+    )
+
+
+def c6(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    if not signed:
+        return None
+    name, r = next(iter(signed.items()))
+    no_store = r["round_trips"]["store"] == 0
+    return Claim(
+        "C6",
+        "With JWT no database is needed: the token holds everything the server needs.",
+        f"Verifying a {name} token took {r['round_trips']['store']} store round trips, but the "
+        f"protected route still made {r['round_trips']['user_table']} user-table query to load "
+        f"the user, and logout answers {r['logout']['status']}: revoking needs server state "
+        "again.",
+        CAVEAT if no_store else WRONG,
+    )
+
+
+def c7(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    if not signed:
+        return None
+    name, r = next(iter(signed.items()))
+    readable = r["leak"]["reveals"] == "claims"
+    return Claim(
+        "C7",
+        "The server decrypts a JWT to learn who the user is.",
+        f"A {name} token is signed, not encrypted: without the key, its payload reads "
+        f"{r['leak']['decoded']}.",
+        WRONG if readable else HOLDS,
+    )
+
+
+def c8(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    if not signed:
+        return None
+    name, r = next(iter(signed.items()))
+    structure = r["token"]["structure"]
+    three = structure["parts"] == 3 and {"alg", "typ"} <= set(structure.get("header", []))
+    return Claim(
+        "C8",
+        "A JWT has three dot-separated parts: a header (type, algorithm), a payload (user "
+        "data) and a signature.",
+        f"{name}: {structure['parts']} parts; header fields {structure.get('header')}, payload "
+        f"fields {structure.get('payload')}, then the signature.",
+        HOLDS if three else WRONG,
+    )
+
+
+def c9(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    if not signed:
+        return None
+    name, r = next(iter(signed.items()))
+    tamper = r["tamper"]
+    in_claims = sum(tamper["accepted_by_part"].get(part, 0) for part in ("0", "1"))
+    in_signature = tamper["accepted_by_part"].get("2", 0)
+    detected = in_claims == 0 and r["alg_none_status"] == 401
+    evidence = (
+        f"{tamper['tried']} one-character changes across a {name} token: {tamper['refused']} "
+        f"refused, {in_claims} accepted in the header or payload; an unsigned token "
+        f"(alg: none) got {r['alg_none_status']}."
+    )
+    if in_signature:
+        evidence += (
+            f" {in_signature} change(s) to the signature's unused last bits were accepted: they "
+            "decode to the same signature, so the token means the same."
+        )
+    return Claim(
+        "C9",
+        "The signature lets the server detect any change to the header or the payload.",
+        evidence,
+        HOLDS if detected else WRONG,
+    )
+
+
+def c10(results: Results) -> Claim | None:
+    answers = {
+        name: (r["unauthenticated"]["missing_status"], r["unauthenticated"]["invalid_status"])
+        for name, r in results.items()
+    }
+    all_403 = all(answer == (403, 403) for answer in answers.values())
+    summary = "; ".join(f"{n}: {m} missing, {i} invalid" for n, (m, i) in answers.items())
+    challenge = next(iter(results.values()))["unauthenticated"]["invalid_challenge"]
+    return Claim(
+        "C10",
+        "A missing or invalid token gets a 403 (the lesson's front end waits for 403).",
+        f"{summary}. RFC 7235 and RFC 6750 say 401 with a WWW-Authenticate challenge "
+        f"(e.g. {challenge}); 403 means the credentials are fine but not enough.",
+        HOLDS if all_403 else WRONG,
+    )
+
+
+def c11(results: Results) -> Claim | None:
+    replays = {name: r["replay_from_another_client"] for name, r in results.items()}
+    works = all(status == 200 for status in replays.values())
+    summary = ", ".join(f"{n} {s}" for n, s in replays.items())
+    return Claim(
+        "C11",
+        "Keep the token in localStorage and send it as 'Authorization: Bearer'.",
+        f"The header flow works for every strategy, but a token is a bearer credential: replayed "
+        f"from another client it got {summary}. Any script injected into the page can read "
+        "localStorage and do the same; keep the token in memory (or an HttpOnly cookie).",
+        CAVEAT if works else WRONG,
+    )
+
+
+CLAIMS: list[Callable[[Results], Claim | None]] = [c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]
+
+
+def evaluate(results: Results) -> list[dict[str, str]]:
+    return [asdict(claim) for check in CLAIMS if (claim := check(results)) is not None]
