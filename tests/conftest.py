@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sandbox import create_app
+from sandbox.compare.runner import run_comparison
 from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.redis_server import RedisServer
 from strategies import registry
@@ -104,6 +106,14 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def comparison() -> dict[str, Any]:
+    """One `auth-sandbox compare` run over every strategy, shared by the tests that read it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
+        return run_comparison(registry.names(), budget_s=0.05)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def token_store(prefix: str) -> Iterator[TokenStore]:
                 client.delete(*keys)
     elif RedisServer.available():
         with RedisServer() as server:
-            yield TokenStore(server.url, f"private redis-server on 127.0.0.1:{server.port}")
+            yield TokenStore(server.url, "private redis-server on 127.0.0.1")
     else:
         yield TokenStore(None, "fakeredis (in-process; store bytes are estimates)")
 
