@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "JWT_SECRET_KEY": None,  # None in development: a random key kept in the instance folder
     "TOKEN_TTL": 900,
     "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's default
+    "BASIC_AUTH_CACHE_TTL": 0,  # seconds a verified Basic credential is cached; 0: off
     "INSTANCE_PATH": None,  # None: Flask's default instance folder
 }
 ENVIRONMENTS = ("development", "production")
@@ -50,17 +51,23 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError(
             f"SANDBOX_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings['SANDBOX_ENV']!r}"
         )
-    try:
-        settings["TOKEN_TTL"] = int(settings["TOKEN_TTL"])
-    except ValueError:
-        raise ConfigError(
-            f"TOKEN_TTL must be a whole number of seconds, not {settings['TOKEN_TTL']!r}"
-        ) from None
-    if settings["TOKEN_TTL"] <= 0:
-        raise ConfigError("TOKEN_TTL must be at least 1 second")
+    settings["TOKEN_TTL"] = seconds(settings, "TOKEN_TTL", minimum=1)
+    settings["BASIC_AUTH_CACHE_TTL"] = seconds(settings, "BASIC_AUTH_CACHE_TTL", minimum=0)
     if settings["JWT_SECRET_KEY"] is not None:
         check_secret(settings["JWT_SECRET_KEY"])
     return settings
+
+
+def seconds(settings: dict[str, Any], name: str, minimum: int) -> int:
+    try:
+        value = int(settings[name])
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a whole number of seconds, not {settings[name]!r}"
+        ) from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum} second(s)")
+    return value
 
 
 def check_secret(secret: str) -> None:

@@ -8,6 +8,7 @@ every strategy shares one client flow.
 from base64 import b64encode
 
 from strategies.base import REALM, IssuedToken, User
+from strategies.credential_cache import CredentialCache
 from strategies.errors import AuthError, NotRevocable
 from strategies.httpauth import HTTPAuthStrategy, StrictBasicAuth
 
@@ -23,10 +24,30 @@ class BasicStrategy(HTTPAuthStrategy):
     )
     refusal = "Bad username or password"
 
+    def __init__(self, app, users, store):
+        super().__init__(app, users, store)
+        ttl = app.config["BASIC_AUTH_CACHE_TTL"]
+        self.cache = CredentialCache(ttl) if ttl > 0 else None
+
     def make_http_auth(self) -> StrictBasicAuth:
         auth = StrictBasicAuth(realm=REALM)
-        auth.verify_password(self.users.verify)
+        auth.verify_password(self._verify)
         return auth
+
+    def _verify(self, username: str, password: str) -> User | None:
+        """flask-httpauth's verify_password callback: the user, or None."""
+        if self.cache is None:
+            return self.users.verify(username, password)
+        entry = self.cache.lookup(username, password)
+        if entry is not None:
+            user = self.users.get(entry[0])
+            if user is not None and self.cache.still_valid(entry, user.password_hash):
+                return user
+            self.cache.forget(username, password)
+        user = self.users.verify(username, password)
+        if user is not None:
+            self.cache.remember(username, password, user.id, user.password_hash)
+        return user
 
     def issue(self, user: User, password: str) -> IssuedToken:
         credentials = f"{user.username}:{password}".encode()
