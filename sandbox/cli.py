@@ -1,6 +1,7 @@
 """The `auth-sandbox` console script."""
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -20,6 +21,19 @@ def main(ctx: click.Context) -> None:
     """auth-sandbox: HTTP Basic, opaque Bearer tokens and JWT behind one Flask app."""
     # Commands that need the app (`users …`) load it the way `flask` does.
     ctx.obj = ScriptInfo(create_app=create_app, set_debug_flag=False)
+
+
+def select_strategies(strategies: str | None) -> list[str]:
+    """The names given to --strategies, checked; every registered strategy when none."""
+    known = registry.names()
+    selected = [name.strip() for name in strategies.split(",")] if strategies else known
+    unknown = [name for name in selected if name not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown {', '.join(unknown)}; the strategies that exist are: {', '.join(known)}",
+            param_hint="--strategies",
+        )
+    return selected
 
 
 @main.command()
@@ -51,20 +65,84 @@ def serve(strategy: str | None, host: str, port: int) -> None:
 )
 def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> None:
     """Measure every strategy and weigh the lesson's claims (the main job)."""
-    known = registry.names()
-    selected = [name.strip() for name in strategies.split(",")] if strategies else known
-    unknown = [name for name in selected if name not in known]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown {', '.join(unknown)}; the strategies that exist are: {', '.join(known)}",
-            param_hint="--strategies",
-        )
+    selected = select_strategies(strategies)
     progress = Console(stderr=True)
     with progress.status("measuring") as status:
         comparison = run_comparison(selected, budget, progress=status.update)
     render(comparison, fmt, Console(width=None if sys.stdout.isatty() else 200))
     for path in write_outputs(comparison, output):
         progress.print(f"wrote {path}")
+
+
+@main.command()
+@click.option("--strategies", help="Comma-separated names; default: every registered strategy.")
+@click.option(
+    "--scenario",
+    type=click.Choice(["steady", "login", "logout"]),
+    default="steady",
+    show_default=True,
+    help="What each locust user repeats (see the locustfile).",
+)
+@click.option(
+    "--duration",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Seconds of load per target.",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Concurrent locust users.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="gunicorn workers (one per core here).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads per gunicorn worker.",
+)
+@click.option(
+    "--locust-workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Run locust distributed: a master and this many local worker processes.",
+)
+@click.option("--host", help="Load an existing deployment at this URL instead of starting servers.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("benchmarks/results"), show_default=True,
+              help="A timestamped folder is written below it.")  # fmt: skip
+def bench(output: Path, strategies: str | None, **options) -> None:
+    """Load-test every strategy and a no-auth baseline under gunicorn with locust."""
+    try:
+        from benchmarks import report
+        from benchmarks.runner import BenchError, Options, run_bench
+    except ImportError as error:
+        raise click.ClickException(
+            f"the bench needs its extra ({error.name} is missing): pip install -e '.[bench]'"
+        ) from None
+    selected = select_strategies(strategies)
+    outdir = output / time.strftime("%Y%m%d-%H%M%S")
+    progress = Console(stderr=True)
+    try:
+        with progress.status("starting") as status:
+            results = run_bench(Options(strategies=selected, **options), outdir, status.update)
+    except BenchError as error:
+        raise click.ClickException(str(error)) from None
+    for path in report.write(results, outdir):
+        progress.print(f"wrote {path}")
+    for warning in results["warnings"]:
+        progress.print(f"[yellow]warning:[/] {warning}")
 
 
 main.add_command(users_cli)

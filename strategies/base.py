@@ -8,7 +8,7 @@ operations.
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from flask import Flask
 from redis import Redis
@@ -47,6 +47,8 @@ class Strategy(ABC):
     stateful: ClassVar[bool]  # keeps state per token in the token store
     revocable: ClassVar[bool]  # POST /logout can make a token unusable
     description: ClassVar[str]
+    # Named setting overrides worth measuring side by side; the bench runs each as a variant.
+    variants: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, app: Flask, users: UserDirectory, store: Redis | None):
         """Bind to one app. `store` is the token store, given only to stateful strategies."""

@@ -23,6 +23,7 @@ class BasicStrategy(HTTPAuthStrategy):
         "the password hash is checked each time."
     )
     refusal = "Bad username or password"
+    variants = {"cache": {"BASIC_AUTH_CACHE_TTL": 300}}  # noqa: RUF012 - read-only
 
     def __init__(self, app, users, store):
         super().__init__(app, users, store)

@@ -1,0 +1,1 @@
+"""Load tests of the strategies: the locustfile and `auth-sandbox bench`."""

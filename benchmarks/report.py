@@ -1,0 +1,148 @@
+"""The bench's report: ratios against the /public baseline of the same run, targets, plots."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from benchmarks.runner import BASELINE
+
+# The issue's targets, against the baseline of the same run.
+MAX_CPU_RATIO = 1.2
+MIN_THROUGHPUT_RATIO = 0.8
+LOCUST_SATURATED = 0.9  # of one core per locust process
+
+
+def add_ratios(bench: dict[str, Any]) -> dict[str, Any]:
+    baseline = next(t for t in bench["targets"] if t["target"] == BASELINE)
+    for target in bench["targets"]:
+        rps, base_rps = target["steady_rps"], baseline["steady_rps"]
+        target["rps_ratio"] = round(rps / base_rps, 3) if base_rps else None
+        cpu, base_cpu = target["server_cpu_ms_per_request"], baseline["server_cpu_ms_per_request"]
+        target["cpu_ratio"] = round(cpu / base_cpu, 3) if cpu and base_cpu else None
+    bench["checks"] = [check for t in bench["targets"] if t["target"] != BASELINE
+                       for check in checks(t)]  # fmt: skip
+    bench["warnings"] = warnings(bench)
+    return bench
+
+
+def checks(target: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    if target["cpu_ratio"] is not None:
+        found.append({"target": target["target"], "what": "server CPU per request",
+                      "limit": f"<= {MAX_CPU_RATIO}x", "ratio": target["cpu_ratio"],
+                      "met": target["cpu_ratio"] <= MAX_CPU_RATIO})  # fmt: skip
+    if target["rps_ratio"] is not None:
+        found.append({"target": target["target"], "what": "throughput",
+                      "limit": f">= {MIN_THROUGHPUT_RATIO}x", "ratio": target["rps_ratio"],
+                      "met": target["rps_ratio"] >= MIN_THROUGHPUT_RATIO})  # fmt: skip
+    return found
+
+
+def warnings(bench: dict[str, Any]) -> list[str]:
+    found = []
+    for target in bench["targets"]:
+        if target["locust_cpu_per_process"] >= LOCUST_SATURATED:
+            found.append(
+                f"{target['target']}: locust used {target['locust_cpu_per_process']:.0%} of a core "
+                "per process: the load generator, not the server, is the limit, so throughput "
+                "understates the server; read server CPU per request, or add --locust-workers."
+            )
+        if target["failures"]:
+            found.append(f"{target['target']}: {target['failures']} of {target['requests']} "
+                         "requests failed (see raw/*_failures.csv).")  # fmt: skip
+    return found
+
+
+def _cell(value: Any, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:g}{unit}"
+
+
+def to_markdown(bench: dict[str, Any]) -> str:
+    env, options = bench["environment"], bench["options"]
+    distributed = options["locust_workers"]
+    lines = [
+        "# auth-sandbox bench",
+        "",
+        f"{env['machine']}, Python {env['python']}; token store: {env['token_store']}; password "
+        f"hash: {env['password_hash']}. gunicorn {options['workers']} worker(s) x "
+        f"{options['threads']} thread(s); locust {options['users']} users for "
+        f"{options['duration']} s per target, scenario `{options['scenario']}`"
+        f"{f', {distributed} locust workers' if distributed else ''}.",
+        "",
+        "| target | requests | failures | req/s (steady) | x baseline | p50 / p95 / p99 ms "
+        "| server CPU ms/req | x baseline | locust CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    for t in bench["targets"]:
+        lines.append(
+            f"| {t['target']} | {t['requests']} | {t['failures']} | {t['steady_rps']:g} "
+            f"| {_cell(t['rps_ratio'])} | {t['p50_ms']:g} / {t['p95_ms']:g} / {t['p99_ms']:g} "
+            f"| {_cell(t['server_cpu_ms_per_request'])} | {_cell(t['cpu_ratio'])} "
+            f"| {t['locust_cpu_per_process']:.0%} |"
+        )
+    windows = sorted({t["window"] for t in bench["targets"]})
+    lines += ["", f"Request rate and server CPU per request: {'; '.join(windows)}."]
+    lines += ["", "## Targets (against the baseline of this run)", ""]
+    lines += [f"- {c['target']}: {c['what']} {c['ratio']:g}x (target {c['limit']}): "
+              f"{'met' if c['met'] else 'MISSED'}" for c in bench["checks"]]  # fmt: skip
+    if bench["warnings"]:
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in bench["warnings"]]
+    lines += ["", "![throughput](throughput.png)", "", "![latency](latency.png)", ""]
+    return "\n".join(lines)
+
+
+def plots(bench: dict[str, Any], outdir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    targets = bench["targets"]
+    labels = [t["target"].replace(" + ", "\n+ ") for t in targets]
+    baseline = next(t for t in targets if t["target"] == BASELINE)
+
+    figure, (rps, cpu) = plt.subplots(1, 2, figsize=(11, 4))
+    rps.bar(labels, [t["steady_rps"] for t in targets], color="#4c72b0")
+    rps.axhline(baseline["steady_rps"], color="black", linestyle="--", label="baseline")
+    rps.set_title("Throughput")
+    rps.set_ylabel("requests/s")
+    rps.legend()
+    cpu_values = [t["server_cpu_ms_per_request"] or 0 for t in targets]
+    cpu.bar(labels, cpu_values, color="#dd8452")
+    if baseline["server_cpu_ms_per_request"]:
+        cpu.axhline(baseline["server_cpu_ms_per_request"], color="black", linestyle="--",
+                    label="baseline")  # fmt: skip
+        cpu.legend()
+    cpu.set_yscale("log")
+    cpu.set_title("Server CPU per request")
+    cpu.set_ylabel("ms (log scale)")
+    for axis in (rps, cpu):
+        axis.tick_params(axis="x", labelsize=8)
+    figure.tight_layout()
+    figure.savefig(outdir / "throughput.png", dpi=100)
+    plt.close(figure)
+
+    figure, axis = plt.subplots(figsize=(11, 4))
+    width = 0.27
+    for offset, (key, name) in enumerate([("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")]):
+        axis.bar([i + (offset - 1) * width for i in range(len(targets))],
+                 [max(t[key], 0.1) for t in targets], width, label=name)  # fmt: skip
+    axis.set_xticks(range(len(targets)), labels, fontsize=8)
+    axis.set_yscale("log")
+    axis.set_ylabel("ms (log scale)")
+    axis.set_title("Response time percentiles")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(outdir / "latency.png", dpi=100)
+    plt.close(figure)
+
+
+def write(bench: dict[str, Any], outdir: Path) -> list[Path]:
+    add_ratios(bench)
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / "results.json").write_text(json.dumps(bench, indent=2) + "\n")
+    (outdir / "report.md").write_text(to_markdown(bench))
+    plots(bench, outdir)
+    return [
+        outdir / name for name in ("report.md", "results.json", "throughput.png", "latency.png")
+    ]
