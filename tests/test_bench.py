@@ -1,0 +1,81 @@
+"""`auth-sandbox bench` end to end for a few seconds: real gunicorn, locust and Redis.
+
+No speed is asserted: the machine is shared. The test checks that every target ran,
+and that the report holds each of them against the baseline.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.runner import BASELINE, BenchError, Options, plan, steady_window, token_store
+from sandbox.redis_server import RedisServer
+from strategies import registry
+from tests.conftest import CHEAP_HASH, need_service
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.redis
+def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
+    if not os.environ.get("REDIS_URL") and not RedisServer.available():
+        need_service("the bench needs REDIS_URL or redis-server")
+    result = subprocess.run(
+        [BIN / "auth-sandbox", "bench", "--duration", "3", "--users", "4",
+         "--output", str(tmp_path)],
+        env={**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH}, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    (outdir,) = tmp_path.iterdir()
+    bench = json.loads((outdir / "results.json").read_text())
+    labels = [target["target"] for target in bench["targets"]]
+    assert labels == [t.label for t in plan(Options(strategies=registry.names()))]
+    assert labels[0] == BASELINE
+    for target in bench["targets"]:
+        assert target["requests"] > 0
+        assert target["failures"] == 0, target
+        assert target["server_cpu_ms_per_request"] > 0
+        assert target["locust_cpu_s"] >= 0
+    report = (outdir / "report.md").read_text()
+    assert all(f"| {label} |" in report for label in labels)
+    for plot in ("throughput.png", "latency.png"):
+        assert (outdir / plot).read_bytes().startswith(b"\x89PNG")
+    assert list((outdir / "raw").glob("*_stats.csv"))
+
+
+def test_variants_run_beside_their_strategy():
+    targets = plan(Options(strategies=["basic", "jwt"]))
+    assert [t.label for t in targets] == [BASELINE, "basic", "basic + cache", "jwt"]
+    assert targets[0].scenario == "public"
+    assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}
+
+
+def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.chdir(Path(__file__).parent)  # no .env here
+    monkeypatch.setattr(RedisServer, "available", staticmethod(lambda: False))
+    with (
+        pytest.raises(BenchError, match="bearer keeps tokens in a store"),
+        token_store(2, ["bearer"]),
+    ):
+        pass
+    with token_store(1, ["bearer"]) as (url, _label):
+        assert url is None
+    with token_store(2, ["jwt", "basic"]) as (url, _label):
+        assert url is None
+
+
+def test_the_steady_window_skips_the_warm_up(tmp_path):
+    history = tmp_path / "run_stats_history.csv"
+    rows = ["Timestamp,User Count,Name,Total Request Count"]
+    rows += [f"{100 + s},{0 if s == 0 else 4},Aggregated,{s * 10 if s < 3 else 30 + (s - 3) * 100}"
+             for s in range(10)]  # fmt: skip
+    history.write_text("\n".join(rows) + "\n")
+    (start, end) = steady_window(tmp_path / "run", users=4, warmup_s=2)
+    assert start == (103, 30) and end == (109, 630)
+    assert steady_window(tmp_path / "run", users=4, warmup_s=60) == ()
