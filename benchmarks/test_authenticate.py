@@ -1,0 +1,53 @@
+"""Micro-benchmarks of each strategy's authenticate step, with pytest-benchmark.
+
+Not part of the default test run (pytest collects `tests/` only):
+
+    pytest benchmarks/ --benchmark-columns=median,iqr,ops
+
+`public_lookup` is the baseline: the user-table read that /public does too.
+Basic pays werkzeug's default password hash (PASSWORD_HASH_METHOD) on every call;
+`basic + cache` shows it with BASIC_AUTH_CACHE_TTL.
+"""
+
+import pytest
+
+from sandbox import create_app
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from strategies import registry
+
+CASES = {name: (name, {}) for name in registry.names()} | {
+    f"{name} + {variant}": (name, settings)
+    for name in registry.names()
+    for variant, settings in registry.load(name).variants.items()
+}
+
+
+@pytest.fixture(params=CASES.values(), ids=CASES.keys())
+def app(request, tmp_path):
+    name, settings = request.param
+    return create_app({"AUTH_STRATEGY": name, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": None,
+                       "DATABASE_URL": None, "JWT_SECRET_KEY": None, **settings})  # fmt: skip
+
+
+def test_authenticate(benchmark, app):
+    client = app.test_client()
+    issued = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}).json
+    header = {"Authorization": f"{issued['token_type']} {issued['token']}"}
+    strategy = app.extensions["auth_sandbox.strategy"]
+
+    def authenticate():
+        with app.test_request_context("/protected", headers=header):
+            return strategy.authenticate()
+
+    assert benchmark(authenticate).username == DEMO_USERNAME
+
+
+def test_public_lookup(benchmark, tmp_path):
+    app = create_app({"AUTH_STRATEGY": "jwt", "INSTANCE_PATH": str(tmp_path), "REDIS_URL": None})
+    users = app.extensions["auth_sandbox.users"]
+
+    def lookup():
+        with app.test_request_context("/public"):
+            return users.find(DEMO_USERNAME)
+
+    assert benchmark(lookup).username == DEMO_USERNAME
