@@ -58,6 +58,7 @@ class Options:
     threads: int = 1
     locust_workers: int = 0
     host: str | None = None
+    rounds: int = 1
 
 
 def plan(options: Options) -> list[Target]:
@@ -268,8 +269,8 @@ def server_env(config: dict[str, Any]) -> dict[str, str]:
 
 
 def measure_target(target: Target, options: Options, base: dict[str, Any], login: Credentials,
-                   outdir: Path, url: str | None) -> dict[str, Any]:  # fmt: skip
-    csv_prefix = outdir / "raw" / target.label.replace(" ", "_").replace("/", "")
+                   rawdir: Path, url: str | None) -> dict[str, Any]:  # fmt: skip
+    csv_prefix = rawdir / target.label.replace(" ", "_").replace("/", "")
     csv_prefix.parent.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"target": target.label, "strategy": target.strategy,
                               "scenario": target.scenario, "settings": target.settings}  # fmt: skip
@@ -346,11 +347,18 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
             progress("seeding the load-test users")
             first = {**base, "AUTH_STRATEGY": options.strategies[0]}
             login = Credentials(seed_users(first, options.users), LOADTEST_PASSWORD)
-        results = []
-        for number, target in enumerate(targets, 1):
-            progress(f"[{number}/{len(targets)}] {target.label}: {options.duration} s of "
-                     f"{target.scenario}, {options.users} users")  # fmt: skip
-            results.append(measure_target(target, options, base, login, outdir, options.host))
+        # Rounds interleave the targets, so that a slow spell of the machine hits them alike.
+        rounds: list[list[dict[str, Any]]] = []
+        steps = len(targets) * options.rounds
+        for round_number in range(1, options.rounds + 1):
+            results = []
+            for number, target in enumerate(targets, 1):
+                step = (round_number - 1) * len(targets) + number
+                progress(f"[{step}/{steps}] {target.label}: {options.duration} s of "
+                         f"{target.scenario}, {options.users} users")  # fmt: skip
+                raw = outdir / "raw" / f"round{round_number}"
+                results.append(measure_target(target, options, base, login, raw, options.host))
+            rounds.append(results)
     return {
         "environment": {
             "machine": f"{os.uname().sysname} {os.uname().machine}, {os.cpu_count()} CPUs",
@@ -359,5 +367,5 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
             "password_hash": base["PASSWORD_HASH_METHOD"],
         },
         "options": options.__dict__,
-        "targets": results,
+        "rounds": rounds,
     }

@@ -119,6 +119,13 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> No
     help="Run locust distributed: a master and this many local worker processes.",
 )
 @click.option("--host", help="Load an existing deployment at this URL instead of starting servers.")
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Run every target this many times, interleaved; report the medians.",
+)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               default=Path("benchmarks/results"), show_default=True,
               help="A timestamped folder is written below it.")  # fmt: skip

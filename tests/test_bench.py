@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.report import summarize
 from benchmarks.runner import BASELINE, BenchError, Options, plan, steady_window, token_store
 from sandbox.redis_server import RedisServer
 from strategies import registry
@@ -45,7 +46,7 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     assert all(f"| {label} |" in report for label in labels)
     for plot in ("throughput.png", "latency.png"):
         assert (outdir / plot).read_bytes().startswith(b"\x89PNG")
-    assert list((outdir / "raw").glob("*_stats.csv"))
+    assert list((outdir / "raw" / "round1").glob("*_stats.csv"))
 
 
 def test_variants_run_beside_their_strategy():
@@ -79,3 +80,20 @@ def test_the_steady_window_skips_the_warm_up(tmp_path):
     (start, end) = steady_window(tmp_path / "run", users=4, warmup_s=2)
     assert start == (103, 30) and end == (109, 630)
     assert steady_window(tmp_path / "run", users=4, warmup_s=60) == ()
+
+
+def test_rounds_are_summarized_by_their_median_ratios():
+    def run(target: str, rps: float, cpu: float) -> dict:
+        return {"target": target, "requests": 10, "failures": 0, "steady_rps": rps,
+                "server_cpu_ms_per_request": cpu, "locust_cpu_per_process": 0.5}  # fmt: skip
+
+    rounds = [
+        [run(BASELINE, 100, 1.0), run("jwt", 90, 1.1)],
+        [run(BASELINE, 50, 2.0), run("jwt", 45, 2.4)],  # a slow spell: both arms slower
+        [run(BASELINE, 100, 1.0), run("jwt", 80, 1.3)],
+    ]
+    summary = summarize({"rounds": rounds})["targets"]
+    jwt = summary[1]
+    assert jwt["requests"] == 30
+    assert jwt["rps_ratio"] == 0.9  # the median of 0.9, 0.9 and 0.8
+    assert jwt["cpu_ratio"] == 1.2  # the median of 1.1, 1.2 and 1.3
