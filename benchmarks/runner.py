@@ -28,7 +28,7 @@ import requests
 
 from sandbox import create_app
 from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME, load_settings
-from sandbox.redis_server import RedisServer, free_port
+from sandbox.redis_server import MeasurementRedis, free_port, measurement_redis
 from strategies import registry
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -72,25 +72,16 @@ def plan(options: Options) -> list[Target]:
     return targets
 
 
-@contextmanager
-def token_store(workers: int, strategies: list[str]) -> Iterator[tuple[str | None, str]]:
-    """REDIS_URL; else a private redis-server; else fakeredis, where it cannot mislead."""
-    url = load_settings()["REDIS_URL"]
-    if url:
-        yield url, "Redis at REDIS_URL"
-    elif RedisServer.available():
-        with RedisServer() as server:
-            yield server.url, "private redis-server on 127.0.0.1"
-    else:
-        stateful = [name for name in strategies if registry.load(name).stateful]
-        if stateful and workers > 1:
-            raise BenchError(
-                f"{', '.join(stateful)} keeps tokens in a store, and with neither REDIS_URL nor "
-                "redis-server each gunicorn worker would get its own in-process fakeredis: a "
-                "token issued by one worker would be unknown to the others. Set REDIS_URL, "
-                "install redis-server, or use --workers 1."
-            )
-        yield None, "fakeredis (one per worker)"
+def check_store(store: MeasurementRedis, workers: int, strategies: list[str]) -> None:
+    """Without a real Redis, a strategy that stores tokens may only run on one worker."""
+    stateful = [name for name in strategies if registry.load(name).stateful]
+    if store.url is None and stateful and workers > 1:
+        raise BenchError(
+            f"{', '.join(stateful)} keeps tokens in a store, and with neither REDIS_URL nor "
+            "redis-server each gunicorn worker would get its own in-process fakeredis: a "
+            "token issued by one worker would be unknown to the others. Set REDIS_URL, "
+            "install redis-server, or use --workers 1."
+        )
 
 
 def seed_users(config: dict[str, Any], count: int) -> list[str]:
@@ -328,18 +319,20 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
     targets = plan(options)
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-sandbox-bench-"))
-        redis_url, store_label = (
-            (None, "the deployment's own") if options.host
-            else stack.enter_context(token_store(options.workers, options.strategies))
+        prefix = f"auth-sandbox-bench:{uuid.uuid4().hex[:8]}:"
+        store = (
+            MeasurementRedis(None, "the deployment's own") if options.host
+            else stack.enter_context(measurement_redis(load_settings()["REDIS_URL"], prefix))
         )  # fmt: skip
+        check_store(store, options.workers, options.strategies)
         base = {
             **load_settings(),
             "SANDBOX_ENV": "development",
             "INSTANCE_PATH": os.path.join(workdir, "instance"),
             "DATABASE_URL": None,
             "JWT_SECRET_KEY": None,
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": f"auth-sandbox-bench:{uuid.uuid4().hex[:8]}:",
+            "REDIS_URL": store.url,
+            "REDIS_KEY_PREFIX": prefix,
         }
         if options.host:  # a deployment in development mode has the lesson's demo user
             login = Credentials([DEMO_USERNAME], DEMO_PASSWORD)
@@ -363,7 +356,7 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
         "environment": {
             "machine": f"{os.uname().sysname} {os.uname().machine}, {os.cpu_count()} CPUs",
             "python": sys.version.split()[0],
-            "token_store": store_label,
+            "token_store": store.label,
             "password_hash": base["PASSWORD_HASH_METHOD"],
         },
         "options": options.__dict__,

@@ -8,6 +8,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import redis
 
@@ -71,3 +74,33 @@ class RedisServer:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class MeasurementRedis:
+    url: str | None  # None: no real Redis; each app gets an in-process fakeredis
+    label: str
+
+
+@contextmanager
+def measurement_redis(redis_url: str | None, prefix: str) -> Iterator[MeasurementRedis]:
+    """The Redis a measurement runs against, never one it must not disturb.
+
+    `redis_url` (the user's REDIS_URL) if set, its keys under `prefix` deleted
+    afterwards; else a private redis-server on a free loopback port, stopped
+    afterwards; else none.
+    """
+    if redis_url:
+        try:
+            yield MeasurementRedis(redis_url, "Redis at REDIS_URL")
+        finally:
+            client = redis.Redis.from_url(redis_url)
+            keys = list(client.scan_iter(match=prefix + "*"))
+            if keys:
+                client.delete(*keys)
+            client.close()
+    elif RedisServer.available():
+        with RedisServer() as server:
+            yield MeasurementRedis(server.url, "private redis-server on 127.0.0.1")
+    else:
+        yield MeasurementRedis(None, "fakeredis (in-process)")

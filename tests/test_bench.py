@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.report import summarize
-from benchmarks.runner import BASELINE, BenchError, Options, plan, steady_window, token_store
-from sandbox.redis_server import RedisServer
+from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan, steady_window
+from sandbox.redis_server import MeasurementRedis, RedisServer
 from strategies import registry
 from tests.conftest import CHEAP_HASH, need_service
 
@@ -56,19 +56,13 @@ def test_variants_run_beside_their_strategy():
     assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}
 
 
-def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers(monkeypatch):
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.chdir(Path(__file__).parent)  # no .env here
-    monkeypatch.setattr(RedisServer, "available", staticmethod(lambda: False))
-    with (
-        pytest.raises(BenchError, match="bearer keeps tokens in a store"),
-        token_store(2, ["bearer"]),
-    ):
-        pass
-    with token_store(1, ["bearer"]) as (url, _label):
-        assert url is None
-    with token_store(2, ["jwt", "basic"]) as (url, _label):
-        assert url is None
+def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers():
+    no_redis = MeasurementRedis(None, "fakeredis")
+    with pytest.raises(BenchError, match="bearer keeps tokens in a store"):
+        check_store(no_redis, 2, ["bearer"])
+    check_store(no_redis, 1, ["bearer"])
+    check_store(no_redis, 2, ["jwt", "basic"])
+    check_store(MeasurementRedis("redis://127.0.0.1:6379/0", "Redis"), 2, ["bearer"])
 
 
 def test_the_steady_window_skips_the_warm_up(tmp_path):

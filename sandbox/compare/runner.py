@@ -4,42 +4,13 @@ import os
 import platform
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
-
-import redis
 
 from sandbox.compare.claims import evaluate
 from sandbox.compare.measure import measure
 from sandbox.config import load_settings
-from sandbox.redis_server import RedisServer
-
-
-@dataclass(frozen=True)
-class TokenStore:
-    url: str | None  # None: the embedded fakeredis
-    label: str
-
-
-@contextmanager
-def token_store(prefix: str) -> Iterator[TokenStore]:
-    """REDIS_URL if set; else a private redis-server if one can be started; else fakeredis."""
-    url = load_settings()["REDIS_URL"]
-    if url:
-        try:
-            yield TokenStore(url, "Redis at REDIS_URL")
-        finally:
-            client = redis.Redis.from_url(url)
-            keys = list(client.scan_iter(match=prefix + "*"))
-            if keys:
-                client.delete(*keys)
-    elif RedisServer.available():
-        with RedisServer() as server:
-            yield TokenStore(server.url, "private redis-server on 127.0.0.1")
-    else:
-        yield TokenStore(None, "fakeredis (in-process; store bytes are estimates)")
+from sandbox.redis_server import measurement_redis
 
 
 def run_comparison(
@@ -49,7 +20,7 @@ def run_comparison(
     prefix = f"auth-sandbox-compare:{uuid.uuid4().hex[:8]}:"
     with (
         tempfile.TemporaryDirectory(prefix="auth-sandbox-compare-") as workdir,
-        token_store(prefix) as store,
+        measurement_redis(settings["REDIS_URL"], prefix) as store,
     ):
         results = {}
         for name in names:
@@ -69,7 +40,7 @@ def run_comparison(
         "environment": {
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-            "token_store": store.label,
+            "token_store": store.label + ("" if store.url else "; store bytes are estimates"),
             "user_table": "SQLite (temporary file)",
             "password_hash": settings["PASSWORD_HASH_METHOD"],
             "token_ttl": settings["TOKEN_TTL"],
