@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sandbox.commands import users_cli
 from sandbox.config import (
@@ -16,6 +17,7 @@ from sandbox.config import (
     load_settings,
 )
 from sandbox.errors import register_error_handlers
+from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
 from sandbox.store import make_token_store
 from sandbox.users import UserStore, db
@@ -57,6 +59,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if not production:
             users.ensure(DEMO_USERNAME, DEMO_PASSWORD)
 
+    if settings["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])
+    app.extensions["auth_sandbox.login_limits"] = LoginLimits(
+        settings["LOGIN_LIMIT_PER_USER"],
+        settings["LOGIN_LIMIT_PER_CLIENT"],
+        settings["REDIS_URL"],
+        settings["REDIS_KEY_PREFIX"],
+    )
     store = make_token_store(settings["REDIS_URL"]) if strategy_class.stateful else None
     strategy = strategy_class(app, users, store)
     app.extensions["auth_sandbox.strategy"] = strategy

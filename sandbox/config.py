@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from dotenv import dotenv_values
+from limits import parse as parse_limit
 
 DEFAULTS: dict[str, Any] = {
     "SANDBOX_ENV": "development",
@@ -23,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL": 900,
     "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's default
     "BASIC_AUTH_CACHE_TTL": 0,  # seconds a verified Basic credential is cached; 0: off
+    "LOGIN_LIMIT_PER_USER": "10 per 15 minutes",  # failed logins, before 429
+    "LOGIN_LIMIT_PER_CLIENT": "50 per 15 minutes",
+    "TRUSTED_PROXIES": 0,  # proxies whose X-Forwarded-For entry names the client
     "INSTANCE_PATH": None,  # None: Flask's default instance folder
 }
 ENVIRONMENTS = ("development", "production")
@@ -53,6 +57,19 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         )
     settings["TOKEN_TTL"] = seconds(settings, "TOKEN_TTL", minimum=1)
     settings["BASIC_AUTH_CACHE_TTL"] = seconds(settings, "BASIC_AUTH_CACHE_TTL", minimum=0)
+    for name in ("LOGIN_LIMIT_PER_USER", "LOGIN_LIMIT_PER_CLIENT"):
+        try:
+            parse_limit(settings[name])
+        except ValueError:
+            raise ConfigError(
+                f"{name} must read like '10 per 15 minutes', not {settings[name]!r}"
+            ) from None
+    try:
+        settings["TRUSTED_PROXIES"] = int(settings["TRUSTED_PROXIES"])
+    except ValueError:
+        settings["TRUSTED_PROXIES"] = -1
+    if settings["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("TRUSTED_PROXIES must be a whole number of proxies, 0 or more")
     if settings["JWT_SECRET_KEY"] is not None:
         check_secret(settings["JWT_SECRET_KEY"])
     return settings

@@ -6,8 +6,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from strategies.base import Strategy
 from strategies.errors import AuthError
 
-RETRY_AFTER_SECONDS = "5"
-
 
 def register_error_handlers(app: Flask, strategy: Strategy) -> None:
     @app.errorhandler(AuthError)
@@ -16,8 +14,8 @@ def register_error_handlers(app: Flask, strategy: Strategy) -> None:
         response.status_code = error.status
         if error.status == 401:
             response.headers["WWW-Authenticate"] = strategy.challenge(error)
-        elif error.status == 503:
-            response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

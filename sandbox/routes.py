@@ -4,9 +4,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from sandbox.config import DEMO_USERNAME
+from sandbox.login_limits import LoginLimits
 from sandbox.users import UserStore
 from strategies.base import Strategy, User
-from strategies.errors import BadLogin
+from strategies.errors import BadLogin, InvalidCredentials
 
 MAX_FIELD_LENGTH = 256
 
@@ -25,11 +26,36 @@ def user_record(user: User) -> Response:
     return jsonify(id=user.id, username=user.username)
 
 
+def login_limits() -> LoginLimits:
+    return current_app.extensions["auth_sandbox.login_limits"]
+
+
+def client_address() -> str:
+    # With TRUSTED_PROXIES, ProxyFix has already put the forwarded client here.
+    return request.remote_addr or "unknown"
+
+
+def authenticated_user() -> User:
+    """The request's user; where its credentials are a password, a limited login attempt."""
+    active = strategy()
+    username = active.password_username()
+    if username is None:
+        return active.authenticate()
+    login_limits().check(username, client_address())
+    try:
+        return active.authenticate()
+    except InvalidCredentials:
+        login_limits().failed(username, client_address())
+        raise
+
+
 @bp.post("/token")
 def token() -> Response:
     username, password = read_login()
+    login_limits().check(username, client_address())
     user = users().verify(username, password)
     if user is None:
+        login_limits().failed(username, client_address())
         raise BadLogin()
     active = strategy()
     issued = active.issue(user, password)
@@ -46,7 +72,7 @@ def token() -> Response:
 
 @bp.get("/protected")
 def protected() -> Response:
-    return user_record(strategy().authenticate())
+    return user_record(authenticated_user())
 
 
 @bp.get("/public")
@@ -61,9 +87,8 @@ def public() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    active = strategy()
-    active.authenticate()
-    active.revoke()
+    authenticated_user()
+    strategy().revoke()
     response = Response(status=204)
     del response.headers["Content-Type"]  # no body, so no type (RFC 9110 §8.3)
     return response

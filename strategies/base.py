@@ -68,6 +68,14 @@ class Strategy(ABC):
     def revoke(self) -> None:
         """Make the current request's (authenticated) token unusable, or raise NotRevocable."""
 
+    def password_username(self) -> str | None:
+        """The username, if the request's credentials are that user's password.
+
+        Such a request is a login attempt, and its failures count toward the
+        failed-login limits. None for tokens.
+        """
+        return None
+
     def challenge(self, error: AuthError) -> str:
         """The `WWW-Authenticate` value sent with a 401 (RFC 6750 §3 for Bearer schemes)."""
         value = f'{self.scheme} realm="{REALM}"'

@@ -10,6 +10,7 @@ from base64 import b64encode
 from strategies.base import REALM, IssuedToken, User
 from strategies.credential_cache import CredentialCache
 from strategies.errors import AuthError, NotRevocable
+from strategies.headers import decode_basic, request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictBasicAuth
 
 
@@ -49,6 +50,12 @@ class BasicStrategy(HTTPAuthStrategy):
         if user is not None:
             self.cache.remember(username, password, user.id, user.password_hash)
         return user
+
+    def password_username(self) -> str | None:
+        try:
+            return decode_basic(request_credentials(self.scheme))[0]
+        except AuthError:
+            return None
 
     def issue(self, user: User, password: str) -> IssuedToken:
         credentials = f"{user.username}:{password}".encode()

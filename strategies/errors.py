@@ -10,6 +10,7 @@ challenge only then).
 class AuthError(Exception):
     status = 401
     token_sent = True
+    retry_after: int | None = None  # seconds, sent as Retry-After when set
     default_message = "Authentication failed"
 
     def __init__(self, message: str | None = None):
@@ -43,6 +44,7 @@ class RevokedToken(AuthError):
 
 class StoreUnavailable(AuthError):
     status = 503
+    retry_after = 5
     default_message = "The token store cannot be reached; try again shortly"
 
 

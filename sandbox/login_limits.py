@@ -1,0 +1,70 @@
+"""Failed-login limits (CONTRACT §2's 429), on the `limits` library.
+
+Only failures count: per username and per client address, each in a fixed window.
+With REDIS_URL the counts live in Redis, so every worker shares them; without, in
+the process. When Redis cannot be reached the counts fall back to the process for
+a few seconds, so that strategies that need no store keep serving and guessing
+stays bounded per worker.
+"""
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from sandbox.store import client_options
+from strategies.errors import AuthError
+
+FALLBACK_SECONDS = 5.0  # how long to count in the process after Redis failed
+
+
+class TooManyFailedLogins(AuthError):
+    status = 429
+    token_sent = False
+    default_message = "Too many failed logins; try again later"
+
+    def __init__(self, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after  # seconds until the window that is spent ends
+
+
+class LoginLimits:
+    def __init__(self, per_user: str, per_client: str, redis_url: str | None, key_prefix: str):
+        self.limits: dict[str, RateLimitItem] = {
+            "user": parse(per_user),
+            "client": parse(per_client),
+        }
+        self.local = FixedWindowRateLimiter(MemoryStorage())
+        self.shared = None
+        if redis_url:
+            storage = storage_from_string(
+                redis_url,
+                key_prefix=key_prefix + "failed-logins",
+                wrap_exceptions=True,
+                **client_options(),
+            )
+            self.shared = FixedWindowRateLimiter(storage)
+        self._shared_down_until = 0.0
+
+    def check(self, username: str, client: str) -> None:
+        """Raise TooManyFailedLogins if either count is spent; checked before any password."""
+        for scope, key in (("user", username), ("client", client)):
+            limit = self.limits[scope]
+            if not self._call("test", limit, scope, key):
+                reset = self._call("get_window_stats", limit, scope, key).reset_time
+                raise TooManyFailedLogins(max(1, math.ceil(reset - time.time())))
+
+    def failed(self, username: str, client: str) -> None:
+        for scope, key in (("user", username), ("client", client)):
+            self._call("hit", self.limits[scope], scope, key)
+
+    def _call(self, method: str, *args):
+        if self.shared is not None and time.monotonic() >= self._shared_down_until:
+            try:
+                return getattr(self.shared, method)(*args)
+            except StorageError:
+                self._shared_down_until = time.monotonic() + FALLBACK_SECONDS
+        return getattr(self.local, method)(*args)
