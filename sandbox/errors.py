@@ -1,6 +1,6 @@
 """Every error response, in one place: a JSON body `{"msg": ...}`, never HTML or a traceback."""
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from strategies.base import Strategy
@@ -13,7 +13,13 @@ def register_error_handlers(app: Flask, strategy: Strategy) -> None:
         response = jsonify(msg=error.message)
         response.status_code = error.status
         if error.status == 401:
-            response.headers["WWW-Authenticate"] = strategy.challenge(error)
+            challenge = strategy.challenge(error)
+            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                # A script's request (the demo page sends this header): a 401 with a Basic
+                # challenge would open the browser's own login dialog, so the scheme is
+                # renamed for it alone. Every other client gets the standard challenge.
+                challenge = "x" + challenge
+            response.headers["WWW-Authenticate"] = challenge
         if error.retry_after is not None:
             response.headers["Retry-After"] = str(error.retry_after)
         return response

@@ -49,6 +49,16 @@ def authenticated_user() -> User:
         raise
 
 
+@bp.get("/")
+def demo_page() -> Response:
+    """The lesson's front end (sandbox/static): log in, call, tamper, log out."""
+    response = current_app.send_static_file("index.html")
+    # Nothing from another host, no inline script: what an injected script could not do.
+    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.post("/token")
 def token() -> Response:
     username, password = read_login()

@@ -59,12 +59,13 @@ class Spy:
 class Live:
     app: Flask
     port: int
-    spy: Spy
+    spy: Spy | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     issued: dict[str, Any] = field(default_factory=dict)
 
     @property
     def spy_url(self) -> str:
+        assert self.spy is not None, "this live app has no spy"
         return self.spy.url
 
     @property
@@ -102,7 +103,7 @@ class Live:
         return reply.json()
 
 
-def serve(app: Flask, spy: Spy) -> tuple[Live, Callable[[], None]]:
+def serve(app: Flask, spy: Spy | None = None) -> tuple[Live, Callable[[], None]]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
