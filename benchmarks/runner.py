@@ -28,7 +28,8 @@ import requests
 
 from sandbox import create_app
 from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME, load_settings
-from sandbox.redis_server import MeasurementRedis, free_port, measurement_redis
+from sandbox.processes import free_port, stop, wait_for_http
+from sandbox.redis_server import MeasurementRedis, measurement_redis
 from strategies import registry
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -156,29 +157,6 @@ def steady_window(csv_prefix: Path, users: int, warmup_s: float) -> tuple[tuple[
     return (start, end) if start and end[0] - start[0] >= 1 and end[1] > start[1] else ()
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for(url: str, process: subprocess.Popen | None, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise BenchError(f"the server exited with {process.returncode} before it answered")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"{url} did not answer 200 within {timeout:.0f} s")
-
-
 @contextmanager
 def gunicorn(env: dict[str, str], options: Options) -> Iterator[tuple[str, psutil.Process]]:
     port = free_port()
@@ -190,7 +168,10 @@ def gunicorn(env: dict[str, str], options: Options) -> Iterator[tuple[str, psuti
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/healthz", server)
+        try:
+            wait_for_http(f"{url}/healthz", server)
+        except (RuntimeError, TimeoutError) as error:
+            raise BenchError(f"gunicorn did not come up: {error}") from None
         yield url, psutil.Process(server.pid)
     finally:
         stop(server)

@@ -23,6 +23,12 @@ def main(ctx: click.Context) -> None:
     ctx.obj = ScriptInfo(create_app=create_app, set_debug_flag=False)
 
 
+def whole_number(flag: str, default: int, text: str):
+    """A --flag taking a whole number: at least 0 where the default is 0, else at least 1."""
+    return click.option(flag, type=click.IntRange(min=min(default, 1)), default=default,
+                        show_default=True, help=text)  # fmt: skip
+
+
 def select_strategies(strategies: str | None) -> list[str]:
     """The names given to --strategies, checked; every registered strategy when none."""
     known = registry.names()
@@ -83,49 +89,13 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> No
     show_default=True,
     help="What each locust user repeats (see the locustfile).",
 )
-@click.option(
-    "--duration",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Seconds of load per target.",
-)
-@click.option(
-    "--users",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Concurrent locust users.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="gunicorn workers (one per core here).",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Threads per gunicorn worker.",
-)
-@click.option(
-    "--locust-workers",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Run locust distributed: a master and this many local worker processes.",
-)
+@whole_number("--duration", 10, "Seconds of load per target.")
+@whole_number("--users", 20, "Concurrent locust users.")
+@whole_number("--workers", 2, "gunicorn workers (one per core here).")
+@whole_number("--threads", 1, "Threads per gunicorn worker.")
+@whole_number("--locust-workers", 0, "Run locust distributed: a master and N local workers.")
 @click.option("--host", help="Load an existing deployment at this URL instead of starting servers.")
-@click.option(
-    "--rounds",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Run every target this many times, interleaved; report the medians.",
-)
+@whole_number("--rounds", 1, "Run every target N times, interleaved; report the medians.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               default=Path("benchmarks/results"), show_default=True,
               help="A timestamped folder is written below it.")  # fmt: skip

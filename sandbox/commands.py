@@ -1,16 +1,27 @@
 """`users` commands, shared by `flask --app sandbox users …` and `auth-sandbox users …`."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from sandbox.users import UnknownUser, UserExists, UserStore
+from sandbox.users import UserError, UserStore
 
 
 def _users() -> UserStore:
     return current_app.extensions["auth_sandbox.users"]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """A user command's error as one line on stderr and exit status 1."""
+    try:
+        yield
+    except UserError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -39,10 +50,8 @@ def users_cli() -> None:
 @with_appcontext
 def add(name: str, password_stdin: bool) -> None:
     """Add user NAME (the password is asked for)."""
-    try:
+    with user_errors():
         user = _users().add(name, _read_password(password_stdin))
-    except UserExists as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"added user {user.username!r} (id {user.id})")
 
 
@@ -52,10 +61,8 @@ def add(name: str, password_stdin: bool) -> None:
 @with_appcontext
 def passwd(name: str, password_stdin: bool) -> None:
     """Change the password of user NAME."""
-    try:
+    with user_errors():
         _users().set_password(name, _read_password(password_stdin))
-    except UnknownUser as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"changed the password of {name!r}")
 
 
@@ -64,10 +71,8 @@ def passwd(name: str, password_stdin: bool) -> None:
 @with_appcontext
 def delete(name: str) -> None:
     """Delete user NAME; tokens that name the user are refused from then on."""
-    try:
+    with user_errors():
         _users().delete(name)
-    except UnknownUser as error:
-        raise click.ClickException(str(error)) from None
     click.echo(f"deleted user {name!r}")
 
 

@@ -4,7 +4,6 @@ For measurements that need a real Redis without touching one the user runs.
 """
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,11 +13,7 @@ from dataclasses import dataclass
 
 import redis
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from sandbox.processes import free_port, stop
 
 
 class RedisServer:
@@ -54,15 +49,9 @@ class RedisServer:
                 client.close()
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
 
     def close(self) -> None:
         self.stop()

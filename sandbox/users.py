@@ -21,11 +21,15 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(512))
 
 
-class UserExists(ValueError):
+class UserError(Exception):
+    """A user command that cannot be done as asked."""
+
+
+class UserExists(UserError):
     pass
 
 
-class UnknownUser(LookupError):
+class UnknownUser(UserError):
     pass
 
 

@@ -1,8 +1,6 @@
 """The comparison suite's spine: every contract test runs against every registered strategy."""
 
 import os
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,30 +80,6 @@ def login(client, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) 
 
 def auth_header(issued: dict) -> dict[str, str]:
     return {"Authorization": f"{issued['token_type']} {issued['token']}"}
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing answered at {url} within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="session")

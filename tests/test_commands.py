@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sandbox import create_app
 from sandbox.cli import main
 from sandbox.config import DEFAULTS
-from sandbox.redis_server import free_port
-from tests.conftest import CHEAP_HASH, stop, wait_until_serving
+from sandbox.processes import free_port, stop, wait_for_http
+from tests.conftest import CHEAP_HASH
 
 BIN = Path(sys.executable).parent
 
@@ -108,7 +108,7 @@ def test_the_serving_commands_serve_the_app(environment, command):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_until_serving(f"http://127.0.0.1:{port}/healthz", server)
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
         assert (
             requests.get(f"http://127.0.0.1:{port}/strategy", timeout=5).json()["name"] == "bearer"
         )

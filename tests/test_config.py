@@ -4,7 +4,7 @@ import pytest
 
 from sandbox import create_app
 from sandbox.config import DEFAULTS, SECRET_FILE, ConfigError, development_secret, load_settings
-from sandbox.redis_server import free_port
+from sandbox.processes import free_port
 from tests.conftest import CHEAP_HASH
 
 

@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.redis_server import free_port
+from sandbox.processes import free_port
 from tests.conftest import strategies_where
 
 LIMITS = {"LOGIN_LIMIT_PER_USER": "3 per minute", "LOGIN_LIMIT_PER_CLIENT": "5 per minute"}

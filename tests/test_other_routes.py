@@ -4,7 +4,7 @@ import pytest
 from flask_jwt_extended import jwt_required
 
 from sandbox.config import DEMO_USERNAME
-from sandbox.redis_server import free_port
+from sandbox.processes import free_port
 from strategies import registry
 from tests.conftest import auth_header, login
 

@@ -16,7 +16,8 @@ import pytest
 import redis
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.redis_server import RedisServer, free_port
+from sandbox.processes import free_port
+from sandbox.redis_server import RedisServer
 from tests.conftest import auth_header, need_service
 
 pytestmark = pytest.mark.redis

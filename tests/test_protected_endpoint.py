@@ -13,7 +13,7 @@ import jwt as pyjwt
 import pytest
 
 from sandbox.config import DEMO_USERNAME
-from sandbox.redis_server import free_port
+from sandbox.processes import free_port
 from sandbox.users import UserStore
 from tests.conftest import auth_header, login
 

@@ -3,7 +3,7 @@
 import pytest
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.redis_server import free_port
+from sandbox.processes import free_port
 from tests.conftest import login
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.redis_server import free_port
-from tests.conftest import CHEAP_HASH, stop, wait_until_serving
+from sandbox.processes import free_port, stop, wait_for_http
+from tests.conftest import CHEAP_HASH
 
 pytestmark = pytest.mark.redis
 
@@ -41,7 +41,7 @@ def test_a_token_from_one_worker_verifies_on_the_other(
         env=environment, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        wait_until_serving(f"{base}/healthz", server)
+        wait_for_http(f"{base}/healthz", server)
         issued = requests.post(
             f"{base}/token", json={"username": "alesanchezr", "password": "12341234"}, timeout=5
         ).json()

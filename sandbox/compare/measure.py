@@ -19,7 +19,7 @@ from sandbox import create_app
 from sandbox.compare import anatomy
 from sandbox.compare.timing import time_calls
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.redis_server import free_port
+from sandbox.processes import free_port
 from sandbox.users import db
 
 STORE_SAMPLE_TOKENS = 200
