@@ -70,10 +70,15 @@ def passwd(name: str, password_stdin: bool) -> None:
 @click.argument("name")
 @with_appcontext
 def delete(name: str) -> None:
-    """Delete user NAME; tokens that name the user are refused from then on."""
+    """Delete user NAME and revoke the tokens the strategy keeps for it.
+
+    Tokens it cannot revoke (a JWT) are refused anyway: they name a user that no
+    longer exists, and a user id is never reused.
+    """
     with user_errors():
-        _users().delete(name)
-    click.echo(f"deleted user {name!r}")
+        user_id = _users().delete(name)
+    revoked = current_app.extensions["auth_sandbox.strategy"].revoke_user(user_id)
+    click.echo(f"deleted user {name!r}; revoked {revoked} stored token(s)")
 
 
 @users_cli.command("list")

@@ -69,9 +69,12 @@ class UserStore:
         self._existing(username).password_hash = self._hash(password)
         db.session.commit()
 
-    def delete(self, username: str) -> None:
-        db.session.delete(self._existing(username))
+    def delete(self, username: str) -> int:
+        """Delete the user; its id."""
+        user = self._existing(username)
+        db.session.delete(user)
         db.session.commit()
+        return user.id
 
     def all(self) -> list[User]:
         return list(db.session.scalars(select(User).order_by(User.id)))

@@ -68,6 +68,10 @@ class Strategy(ABC):
     def revoke(self) -> None:
         """Make the current request's (authenticated) token unusable, or raise NotRevocable."""
 
+    def revoke_user(self, user_id: int) -> int:
+        """Revoke every token of a user that the strategy can; how many it revoked."""
+        return 0
+
     def password_username(self) -> str | None:
         """The username, if the request's credentials are that user's password.
 

@@ -49,6 +49,7 @@ class BearerStrategy(HTTPAuthStrategy):
         super().__init__(app, users, store)
         self.ttl = app.config["TOKEN_TTL"]
         self.key_prefix = app.config["REDIS_KEY_PREFIX"] + "token:"
+        self.user_prefix = app.config["REDIS_KEY_PREFIX"] + "user-tokens:"
 
     def make_http_auth(self) -> StrictTokenAuth:
         auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)
@@ -58,10 +59,20 @@ class BearerStrategy(HTTPAuthStrategy):
     def key(self, token: str) -> str:
         return self.key_prefix + token_digest(token)
 
+    def user_tokens_key(self, user_id: int) -> str:
+        return f"{self.user_prefix}{user_id}"
+
     def issue(self, user: User, password: str) -> IssuedToken:
         token = secrets.token_urlsafe(TOKEN_BYTES)
+        key, user_tokens = self.key(token), self.user_tokens_key(user.id)
         with store_errors():
-            self.store.set(self.key(token), user.id, ex=self.ttl)
+            # One round trip: the token, and its place in the user's set (for revoke_user),
+            # which lives as long as the user's newest token.
+            transaction = self.store.pipeline()
+            transaction.set(key, user.id, ex=self.ttl)
+            transaction.sadd(user_tokens, key)
+            transaction.expire(user_tokens, self.ttl)
+            transaction.execute()
         return IssuedToken(token, expires_in=self.ttl)
 
     def _verify(self, token: str) -> User | None:
@@ -81,3 +92,14 @@ class BearerStrategy(HTTPAuthStrategy):
         token = request_credentials(self.scheme)
         with store_errors():
             self.store.set(self.key(token), REVOKED, xx=True, keepttl=True)
+
+    def revoke_user(self, user_id: int) -> int:
+        user_tokens = self.user_tokens_key(user_id)
+        with store_errors():
+            keys = self.store.smembers(user_tokens)
+            transaction = self.store.pipeline()
+            for key in keys:
+                transaction.set(key, REVOKED, xx=True, keepttl=True)
+            transaction.delete(user_tokens)
+            *revoked, _deleted = transaction.execute()
+        return sum(1 for done in revoked if done)

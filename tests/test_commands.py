@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from sandbox import create_app
 from sandbox.cli import main
-from sandbox.config import DEFAULTS
+from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port, stop, wait_for_http
-from tests.conftest import CHEAP_HASH
+from tests.conftest import CHEAP_HASH, auth_header
 
 BIN = Path(sys.executable).parent
 
@@ -114,3 +114,19 @@ def test_the_serving_commands_serve_the_app(environment, command):
         )
     finally:
         stop(server)
+
+
+def test_deleting_a_user_revokes_the_tokens_a_strategy_keeps(make_app):
+    app = make_app()
+    client = app.test_client()
+    credentials = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    headers = [auth_header(client.post("/token", json=credentials).get_json()) for _ in range(2)]
+    result = app.test_cli_runner().invoke(args=["users", "delete", DEMO_USERNAME])
+    assert result.exit_code == 0, result.output
+    stateful = app.extensions["auth_sandbox.strategy"].stateful
+    assert f"revoked {2 if stateful else 0} stored token(s)" in result.output
+    for header in headers:
+        response = client.get("/protected", headers=header)
+        assert response.status_code == 401
+        if stateful:
+            assert response.get_json()["msg"] == "Token has been revoked"

@@ -129,15 +129,15 @@ def store_use(subject: Subject) -> dict[str, Any]:
         new_keys = [key for key in store.scan_iter(match=pattern) if key not in before]
     result: dict[str, Any] = {"keys_per_token": round(len(new_keys) / STORE_SAMPLE_TOKENS, 3)}
     try:
-        usage = [store.memory_usage(key) for key in new_keys[:50]]
+        usage = sum(store.memory_usage(key) for key in new_keys)
         result |= {
-            "bytes_per_token": round(sum(usage) / len(usage) * result["keys_per_token"]),
+            "bytes_per_token": round(usage / STORE_SAMPLE_TOKENS),
             "used_memory_per_token": round((memory_after - memory_before) / STORE_SAMPLE_TOKENS),
-            "method": "Redis MEMORY USAGE of each key, and used_memory over "
+            "method": "Redis MEMORY USAGE of the new keys, and used_memory, over "
             f"{STORE_SAMPLE_TOKENS} tokens",
         }
     except ResponseError:  # fakeredis knows neither MEMORY nor INFO
-        stored = sum(len(key) + len(store.get(key) or b"") for key in new_keys)
+        stored = sum(len(key) + _value_bytes(store, key) for key in new_keys)
         result |= {
             "bytes_per_token": round(stored / STORE_SAMPLE_TOKENS),
             "method": "estimate: key and value bytes (fakeredis has no MEMORY USAGE)",
@@ -145,6 +145,12 @@ def store_use(subject: Subject) -> dict[str, Any]:
     if new_keys:
         store.delete(*new_keys)
     return result
+
+
+def _value_bytes(store, key: bytes) -> int:
+    if store.type(key) == b"set":
+        return sum(len(member) for member in store.smembers(key))
+    return len(store.get(key) or b"")
 
 
 def _used_memory(store) -> int:
