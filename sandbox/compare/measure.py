@@ -114,50 +114,59 @@ def token_facts(subject: Subject) -> dict[str, Any]:
 
 
 def store_use(subject: Subject) -> dict[str, Any]:
-    """Keys and bytes the token store holds per token, over many tokens issued by the strategy."""
+    """Keys and bytes the token store gains per token, over many tokens issued by the strategy.
+
+    Bytes are counted over every key under the app's prefix, before and after, so that
+    keys that grow (a set of a user's tokens) count as well as keys that appear.
+    """
     store = subject.strategy.store
     if store is None:
         return {"keys_per_token": 0, "bytes_per_token": 0, "method": "no token store"}
     pattern = subject.config["REDIS_KEY_PREFIX"] + "*"
+    real = _used_memory(store) is not None  # fakeredis knows neither MEMORY nor INFO
+    size = _memory_usage if real else _key_and_value_bytes
     with subject.app.app_context():
         user = subject.app.extensions["auth_sandbox.users"].find(DEMO_USERNAME)
         before = set(store.scan_iter(match=pattern))
-        memory_before = _used_memory(store)
+        bytes_before, memory_before = size(store, before), _used_memory(store)
         for _ in range(STORE_SAMPLE_TOKENS):
             subject.strategy.issue(user, DEMO_PASSWORD)
-        memory_after = _used_memory(store)
-        new_keys = [key for key in store.scan_iter(match=pattern) if key not in before]
-    result: dict[str, Any] = {"keys_per_token": round(len(new_keys) / STORE_SAMPLE_TOKENS, 3)}
-    try:
-        usage = sum(store.memory_usage(key) for key in new_keys)
-        result |= {
-            "bytes_per_token": round(usage / STORE_SAMPLE_TOKENS),
-            "used_memory_per_token": round((memory_after - memory_before) / STORE_SAMPLE_TOKENS),
-            "method": "Redis MEMORY USAGE of the new keys, and used_memory, over "
-            f"{STORE_SAMPLE_TOKENS} tokens",
-        }
-    except ResponseError:  # fakeredis knows neither MEMORY nor INFO
-        stored = sum(len(key) + _value_bytes(store, key) for key in new_keys)
-        result |= {
-            "bytes_per_token": round(stored / STORE_SAMPLE_TOKENS),
-            "method": "estimate: key and value bytes (fakeredis has no MEMORY USAGE)",
-        }
-    if new_keys:
-        store.delete(*new_keys)
+        after = set(store.scan_iter(match=pattern))
+        bytes_after, memory_after = size(store, after), _used_memory(store)
+    per_token = STORE_SAMPLE_TOKENS
+    result: dict[str, Any] = {
+        "keys_per_token": round(len(after - before) / per_token, 3),
+        "bytes_per_token": round((bytes_after - bytes_before) / per_token),
+    }
+    if real:
+        result["used_memory_per_token"] = round((memory_after - memory_before) / per_token)
+        result["method"] = f"Redis MEMORY USAGE and used_memory, over {per_token} tokens"
+    else:
+        result["method"] = "estimate: key and value bytes (fakeredis has no MEMORY USAGE)"
+    if after - before:
+        store.delete(*(after - before))
     return result
 
 
-def _value_bytes(store, key: bytes) -> int:
-    if store.type(key) == b"set":
-        return sum(len(member) for member in store.smembers(key))
-    return len(store.get(key) or b"")
+def _memory_usage(store, keys: set[bytes]) -> int:
+    return sum(store.memory_usage(key) or 0 for key in keys)
 
 
-def _used_memory(store) -> int:
+def _key_and_value_bytes(store, keys: set[bytes]) -> int:
+    total = 0
+    for key in keys:
+        if store.type(key) == b"set":
+            total += len(key) + sum(len(member) for member in store.smembers(key))
+        else:
+            total += len(key) + len(store.get(key) or b"")
+    return total
+
+
+def _used_memory(store) -> int | None:
     try:
         return int(store.info("memory")["used_memory"])
     except ResponseError:
-        return 0
+        return None
 
 
 @contextmanager
