@@ -99,12 +99,16 @@ def _cell(value: Any, unit: str = "") -> str:
 def to_markdown(bench: dict[str, Any]) -> str:
     env, options = bench["environment"], bench["options"]
     distributed, rounds = options["locust_workers"], options["rounds"]
+    servers = (
+        f"the deployment at {options['host']}"
+        if options["host"]
+        else f"gunicorn {options['workers']} worker(s) x {options['threads']} thread(s)"
+    )
     lines = [
         "# auth-sandbox bench",
         "",
         f"{env['machine']}, Python {env['python']}; token store: {env['token_store']}; password "
-        f"hash: {env['password_hash']}. gunicorn {options['workers']} worker(s) x "
-        f"{options['threads']} thread(s); locust {options['users']} users for "
+        f"hash: {env['password_hash']}. {servers}; locust {options['users']} users for "
         f"{options['duration']} s per target, scenario `{options['scenario']}`"
         f"{f', {distributed} locust workers' if distributed else ''}"
         f"{f'; the median of {rounds} interleaved rounds' if rounds > 1 else ''}.",

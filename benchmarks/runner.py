@@ -63,13 +63,16 @@ class Options:
 
 
 def plan(options: Options) -> list[Target]:
-    """The baseline first, then each strategy and each of its variants."""
+    """The baseline first, then each strategy and each of its variants.
+
+    A deployment (`--host`) runs as it is configured: no variant can be applied to it.
+    """
     targets = [Target(BASELINE, options.strategies[0], "public")]
     for name in options.strategies:
-        strategy = registry.load(name)
         targets.append(Target(name, name, options.scenario))
+        variants = {} if options.host else registry.load(name).variants
         targets += [Target(f"{name} + {variant}", name, options.scenario, settings)
-                    for variant, settings in strategy.variants.items()]  # fmt: skip
+                    for variant, settings in variants.items()]  # fmt: skip
     return targets
 
 
@@ -301,11 +304,11 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-sandbox-bench-"))
         prefix = f"auth-sandbox-bench:{uuid.uuid4().hex[:8]}:"
-        store = (
-            MeasurementRedis(None, "the deployment's own") if options.host
-            else stack.enter_context(measurement_redis(load_settings()["REDIS_URL"], prefix))
-        )  # fmt: skip
-        check_store(store, options.workers, options.strategies)
+        if options.host:  # its servers and its Redis are the deployment's own
+            store = MeasurementRedis(None, "the deployment's own")
+        else:
+            store = stack.enter_context(measurement_redis(load_settings()["REDIS_URL"], prefix))
+            check_store(store, options.workers, options.strategies)
         base = {
             **load_settings(),
             "SANDBOX_ENV": "development",

@@ -54,6 +54,8 @@ def test_variants_run_beside_their_strategy():
     assert [t.label for t in targets] == [BASELINE, "basic", "basic + cache", "jwt"]
     assert targets[0].scenario == "public"
     assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}
+    deployment = plan(Options(strategies=["basic"], host="http://127.0.0.1:8000"))
+    assert [t.label for t in deployment] == [BASELINE, "basic"]  # its settings are its own
 
 
 def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers():
