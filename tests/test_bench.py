@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks.report import summarize
 from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan, steady_window
+from sandbox.processes import free_port, stop, wait_for_http
 from sandbox.redis_server import MeasurementRedis, RedisServer
 from strategies import registry
 from tests.conftest import CHEAP_HASH, need_service
@@ -93,3 +94,27 @@ def test_rounds_are_summarized_by_their_median_ratios():
     assert jwt["requests"] == 30
     assert jwt["rps_ratio"] == 0.9  # the median of 0.9, 0.9 and 0.8
     assert jwt["cpu_ratio"] == 1.2  # the median of 1.1, 1.2 and 1.3
+
+
+def test_the_bench_loads_an_existing_deployment(tmp_path):
+    port = free_port()
+    environment = {**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH,
+                   "INSTANCE_PATH": str(tmp_path / "instance"), "REDIS_URL": ""}  # fmt: skip
+    server = subprocess.Popen([BIN / "auth-sandbox", "serve", "--strategy", "jwt", "--port",
+                               str(port)], env=environment, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
+        result = subprocess.run(
+            [BIN / "auth-sandbox", "bench", "--host", f"http://127.0.0.1:{port}",
+             "--duration", "2", "--users", "2", "--output", str(tmp_path / "out")],
+            env=environment, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        stop(server)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (outdir,) = (tmp_path / "out").iterdir()
+    bench = json.loads((outdir / "results.json").read_text())
+    assert [t["target"] for t in bench["targets"]] == [BASELINE, "jwt"]
+    assert all(t["requests"] > 0 and t["server_cpu_ms_per_request"] is None
+               for t in bench["targets"])  # fmt: skip
+    assert f"the deployment at http://127.0.0.1:{port}" in (outdir / "report.md").read_text()
