@@ -55,8 +55,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError(
             f"SANDBOX_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings['SANDBOX_ENV']!r}"
         )
-    settings["TOKEN_TTL"] = seconds(settings, "TOKEN_TTL", minimum=1)
-    settings["BASIC_AUTH_CACHE_TTL"] = seconds(settings, "BASIC_AUTH_CACHE_TTL", minimum=0)
+    settings["TOKEN_TTL"] = whole_number(settings, "TOKEN_TTL", 1, "second(s)")
+    settings["BASIC_AUTH_CACHE_TTL"] = whole_number(
+        settings, "BASIC_AUTH_CACHE_TTL", 0, "second(s)"
+    )
+    settings["TRUSTED_PROXIES"] = whole_number(settings, "TRUSTED_PROXIES", 0, "proxies")
     for name in ("LOGIN_LIMIT_PER_USER", "LOGIN_LIMIT_PER_CLIENT"):
         try:
             parse_limit(settings[name])
@@ -64,26 +67,20 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(
                 f"{name} must read like '10 per 15 minutes', not {settings[name]!r}"
             ) from None
-    try:
-        settings["TRUSTED_PROXIES"] = int(settings["TRUSTED_PROXIES"])
-    except ValueError:
-        settings["TRUSTED_PROXIES"] = -1
-    if settings["TRUSTED_PROXIES"] < 0:
-        raise ConfigError("TRUSTED_PROXIES must be a whole number of proxies, 0 or more")
     if settings["JWT_SECRET_KEY"] is not None:
         check_secret(settings["JWT_SECRET_KEY"])
     return settings
 
 
-def seconds(settings: dict[str, Any], name: str, minimum: int) -> int:
+def whole_number(settings: dict[str, Any], name: str, minimum: int, unit: str) -> int:
     try:
         value = int(settings[name])
     except ValueError:
         raise ConfigError(
-            f"{name} must be a whole number of seconds, not {settings[name]!r}"
+            f"{name} must be a whole number of {unit}, not {settings[name]!r}"
         ) from None
     if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum} second(s)")
+        raise ConfigError(f"{name} must be at least {minimum} {unit}")
     return value
 
 

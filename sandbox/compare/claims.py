@@ -27,6 +27,11 @@ def of_kind(results: Results, kind: str) -> Results:
     return {name: r for name, r in results.items() if r["token"]["kind"] == kind}
 
 
+def first_of_kind(results: Results, kind: str) -> tuple[str, dict[str, Any]] | None:
+    """(name, result) of the first strategy whose token is of `kind`; None if none was measured."""
+    return next(iter(of_kind(results, kind).items()), None)
+
+
 def c1(results: Results) -> Claim | None:
     if len(results) < 2:
         return None
@@ -91,10 +96,9 @@ def c3(results: Results) -> Claim | None:
 
 
 def c4(results: Results) -> Claim | None:
-    basic = of_kind(results, ENCODED_CREDENTIALS)
-    if not basic:
+    if (found := first_of_kind(results, ENCODED_CREDENTIALS)) is None:
         return None
-    name, r = next(iter(basic.items()))
+    name, r = found
     reveals_password = r["leak"]["reveals"] == "password"
     expiry = r["expiry"]["with_ttl_1s_refused_after_s"]
     return Claim(
@@ -115,10 +119,9 @@ def c4(results: Results) -> Claim | None:
 
 
 def c5(results: Results) -> Claim | None:
-    opaque = of_kind(results, OPAQUE)
-    if not opaque:
+    if (found := first_of_kind(results, OPAQUE)) is None:
         return None
-    name, r = next(iter(opaque.items()))
+    name, r = found
     stored = r["store"]["keys_per_token"] > 0
     return Claim(
         "C5",
@@ -133,10 +136,9 @@ def c5(results: Results) -> Claim | None:
 
 
 def c6(results: Results) -> Claim | None:
-    signed = of_kind(results, SIGNED_JSON)
-    if not signed:
+    if (found := first_of_kind(results, SIGNED_JSON)) is None:
         return None
-    name, r = next(iter(signed.items()))
+    name, r = found
     no_store = r["round_trips"]["store"] == 0
     return Claim(
         "C6",
@@ -150,10 +152,9 @@ def c6(results: Results) -> Claim | None:
 
 
 def c7(results: Results) -> Claim | None:
-    signed = of_kind(results, SIGNED_JSON)
-    if not signed:
+    if (found := first_of_kind(results, SIGNED_JSON)) is None:
         return None
-    name, r = next(iter(signed.items()))
+    name, r = found
     readable = r["leak"]["reveals"] == "claims"
     return Claim(
         "C7",
@@ -165,10 +166,9 @@ def c7(results: Results) -> Claim | None:
 
 
 def c8(results: Results) -> Claim | None:
-    signed = of_kind(results, SIGNED_JSON)
-    if not signed:
+    if (found := first_of_kind(results, SIGNED_JSON)) is None:
         return None
-    name, r = next(iter(signed.items()))
+    name, r = found
     structure = r["token"]["structure"]
     three = structure["parts"] == 3 and {"alg", "typ"} <= set(structure.get("header", []))
     return Claim(
@@ -182,10 +182,9 @@ def c8(results: Results) -> Claim | None:
 
 
 def c9(results: Results) -> Claim | None:
-    signed = of_kind(results, SIGNED_JSON)
-    if not signed:
+    if (found := first_of_kind(results, SIGNED_JSON)) is None:
         return None
-    name, r = next(iter(signed.items()))
+    name, r = found
     tamper = r["tamper"]
     in_claims = sum(tamper["accepted_by_part"].get(part, 0) for part in ("0", "1"))
     in_signature = tamper["accepted_by_part"].get("2", 0)
