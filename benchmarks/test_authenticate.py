@@ -11,7 +11,7 @@ Basic pays werkzeug's default password hash (PASSWORD_HASH_METHOD) on every call
 
 import pytest
 
-from sandbox import create_app
+from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
 
@@ -33,7 +33,7 @@ def test_authenticate(benchmark, app):
     client = app.test_client()
     issued = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}).json
     header = {"Authorization": f"{issued['token_type']} {issued['token']}"}
-    strategy = app.extensions["auth_sandbox.strategy"]
+    strategy = extensions.strategy(app)
 
     def authenticate():
         with app.test_request_context("/protected", headers=header):
@@ -44,7 +44,7 @@ def test_authenticate(benchmark, app):
 
 def test_public_lookup(benchmark, tmp_path):
     app = create_app({"AUTH_STRATEGY": "jwt", "INSTANCE_PATH": str(tmp_path), "REDIS_URL": None})
-    users = app.extensions["auth_sandbox.users"]
+    users = extensions.users(app)
 
     def lookup():
         with app.test_request_context("/public"):

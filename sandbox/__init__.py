@@ -7,47 +7,27 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from sandbox import extensions
 from sandbox.commands import users_cli
-from sandbox.config import (
-    DEMO_PASSWORD,
-    DEMO_USERNAME,
-    HOW_TO_MAKE_A_SECRET,
-    ConfigError,
-    development_secret,
-    load_settings,
-)
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, configure
 from sandbox.errors import register_error_handlers
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
 from sandbox.store import make_token_store
 from sandbox.users import UserStore, db
-from strategies import registry
 
 MAX_BODY_BYTES = 16 * 1024
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    settings = load_settings(config)
-    try:
-        strategy_class = registry.load(settings["AUTH_STRATEGY"])
-    except registry.UnknownStrategy as error:
-        raise ConfigError(str(error)) from None
+    configuration = configure(config)
+    settings, strategy = configuration.settings, configuration.strategy
     production = settings["SANDBOX_ENV"] == "production"
 
     instance_path = settings["INSTANCE_PATH"]
     app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     os.makedirs(app.instance_path, exist_ok=True)
-
-    if settings["JWT_SECRET_KEY"] is None:
-        if production:
-            raise ConfigError(f"JWT_SECRET_KEY is required in production; {HOW_TO_MAKE_A_SECRET}")
-        app.config["JWT_SECRET_KEY"] = development_secret(app.instance_path)
-    if production and strategy_class.stateful and settings["REDIS_URL"] is None:
-        raise ConfigError(
-            f"REDIS_URL is required in production by the {strategy_class.name!r} strategy, "
-            "which keeps its tokens in Redis"
-        )
 
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         settings["DATABASE_URL"], app.instance_path
@@ -60,17 +40,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             users.ensure(DEMO_USERNAME, DEMO_PASSWORD)
 
     if settings["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])
-    app.extensions["auth_sandbox.login_limits"] = LoginLimits(
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    login_limits = LoginLimits(
         settings["LOGIN_LIMIT_PER_USER"],
         settings["LOGIN_LIMIT_PER_CLIENT"],
         settings["REDIS_URL"],
         settings["REDIS_KEY_PREFIX"],
     )
-    store = make_token_store(settings["REDIS_URL"]) if strategy_class.stateful else None
-    strategy = strategy_class(app, users, store)
-    app.extensions["auth_sandbox.strategy"] = strategy
-    app.extensions["auth_sandbox.users"] = users
+    store = make_token_store(settings["REDIS_URL"]) if strategy.stateful else None
+    strategy.init_app(app, users, store)
+    extensions.install(app, extensions.Parts(strategy, users, login_limits))
     register_error_handlers(app, strategy)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)

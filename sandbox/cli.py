@@ -1,5 +1,6 @@
 """The `auth-sandbox` console script."""
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from sandbox import create_app
 from sandbox.commands import users_cli
 from sandbox.compare.report import FORMATS, render, write_outputs
 from sandbox.compare.runner import run_comparison
+from sandbox.strategy_list import as_text, describe_all
 from strategies import registry
 
 
@@ -120,6 +122,20 @@ def bench(output: Path, strategies: str | None, **options) -> None:
         progress.print(f"wrote {path}")
     for warning in results["warnings"]:
         progress.print(f"[yellow]warning:[/] {warning}")
+
+
+@main.command("strategies")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)  # fmt: skip
+def list_strategies(fmt: str) -> None:
+    """List every registered strategy, installed plug-ins too: facts, settings, variants."""
+    described, broken = describe_all()
+    if fmt == "json":
+        click.echo(json.dumps({"strategies": described, "broken": broken}, indent=2))
+    else:
+        click.echo("\n".join(as_text(described)))
+    for line in broken:
+        click.echo(f"warning: {line}", err=True)
 
 
 main.add_command(users_cli)

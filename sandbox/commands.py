@@ -5,14 +5,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from sandbox.users import UserError, UserStore
-
-
-def _users() -> UserStore:
-    return current_app.extensions["auth_sandbox.users"]
+from sandbox import extensions
+from sandbox.users import UserError
 
 
 @contextmanager
@@ -51,7 +47,7 @@ def users_cli() -> None:
 def add(name: str, password_stdin: bool) -> None:
     """Add user NAME (the password is asked for)."""
     with user_errors():
-        user = _users().add(name, _read_password(password_stdin))
+        user = extensions.users().add(name, _read_password(password_stdin))
     click.echo(f"added user {user.username!r} (id {user.id})")
 
 
@@ -62,7 +58,7 @@ def add(name: str, password_stdin: bool) -> None:
 def passwd(name: str, password_stdin: bool) -> None:
     """Change the password of user NAME."""
     with user_errors():
-        _users().set_password(name, _read_password(password_stdin))
+        extensions.users().set_password(name, _read_password(password_stdin))
     click.echo(f"changed the password of {name!r}")
 
 
@@ -76,8 +72,8 @@ def delete(name: str) -> None:
     longer exists, and a user id is never reused.
     """
     with user_errors():
-        user_id = _users().delete(name)
-    revoked = current_app.extensions["auth_sandbox.strategy"].revoke_user(user_id)
+        user_id = extensions.users().delete(name)
+    revoked = extensions.strategy().revoke_user(user_id)
     click.echo(f"deleted user {name!r}; revoked {revoked} stored token(s)")
 
 
@@ -85,5 +81,5 @@ def delete(name: str) -> None:
 @with_appcontext
 def list_users() -> None:
     """List the users."""
-    for user in _users().all():
+    for user in extensions.users().all():
         click.echo(f"{user.id}\t{user.username}")

@@ -1,110 +1,173 @@
-"""Configuration: defaults in one block, read from the environment and `.env`, validated once.
+"""Configuration: the app's own settings, the active strategy's, read and validated once.
 
-Precedence: the mapping given to `create_app`, then real environment variables,
-then `.env` in the working directory, then the defaults below.
+Each value comes from the mapping given to `create_app`, then real environment
+variables, then `.env` in the working directory, then the setting's default. The
+app declares only the settings every strategy shares (below and in
+`sandbox.login_limits`); a strategy declares its own (`Strategy.settings`), which
+are read the same way.
 """
 
 import os
-import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 from dotenv import dotenv_values
-from limits import parse as parse_limit
+from gunicorn.errors import AppImportError
 
-DEFAULTS: dict[str, Any] = {
-    "SANDBOX_ENV": "development",
-    "AUTH_STRATEGY": "jwt",
-    "REDIS_URL": None,  # None: an in-process fakeredis
-    "REDIS_KEY_PREFIX": "auth-sandbox:",
-    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
-    "JWT_SECRET_KEY": None,  # None in development: a random key kept in the instance folder
-    "TOKEN_TTL": 900,
-    "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's default
-    "BASIC_AUTH_CACHE_TTL": 0,  # seconds a verified Basic credential is cached; 0: off
-    "LOGIN_LIMIT_PER_USER": "10 per 15 minutes",  # failed logins, before 429
-    "LOGIN_LIMIT_PER_CLIENT": "50 per 15 minutes",
-    "TRUSTED_PROXIES": 0,  # proxies whose X-Forwarded-For entry names the client
-    "INSTANCE_PATH": None,  # None: Flask's default instance folder
-}
+from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
+from strategies import registry
+from strategies.base import Strategy
+from strategies.settings import (
+    Setting,
+    SettingError,
+    one_of,
+    whole_number,
+)
+
 ENVIRONMENTS = ("development", "production")
-MIN_SECRET_BYTES = 32
-WELL_KNOWN_SECRETS = {
-    "super-secret", "secret", "changeme", "change-me", "changeit", "password", "jwt-secret",
-    "your-secret-key", "secret-key", "mysecret", "my-secret", "supersecret", "dev", "test",
-}  # fmt: skip
-HOW_TO_MAKE_A_SECRET = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+APP_SETTINGS: tuple[Setting, ...] = (
+    Setting("SANDBOX_ENV", "development", "development or production", one_of(*ENVIRONMENTS)),
+    Setting("AUTH_STRATEGY", "jwt", "the strategy (auth-sandbox strategies lists them)"),
+    Setting(
+        "REDIS_URL",
+        None,
+        "the token store and the shared failed-login counts; unset: an "
+        "in-process fakeredis (one process only)",
+    ),
+    Setting("REDIS_KEY_PREFIX", "auth-sandbox:", "prefix of every key the sandbox writes in Redis"),
+    Setting("DATABASE_URL", None, "the user table; unset: a SQLite file in the instance folder"),
+    Setting("TOKEN_TTL", 900, "seconds a token lives", whole_number(1, "second(s)")),
+    Setting("PASSWORD_HASH_METHOD", "scrypt", "werkzeug's password hash for new passwords"),
+    *LOGIN_LIMIT_SETTINGS,
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "proxies whose X-Forwarded-For entry names the client",
+        whole_number(0, "proxies"),
+    ),
+    Setting(
+        "INSTANCE_PATH",
+        None,
+        "where development keys and the SQLite file live; unset: Flask's instance folder",
+    ),
+)
 DEMO_USERNAME = "alesanchezr"
 DEMO_PASSWORD = "12341234"  # the lesson's demo user, seeded in development only
-SECRET_FILE = "jwt-secret.key"
 
 
-class ConfigError(click.ClickException):
-    """A setting that stops the start; click prints it without a traceback."""
+class ConfigError(click.ClickException, AppImportError):
+    """A setting that stops the start, as one line.
+
+    click prints it without a traceback (`flask run`, `auth-sandbox`); gunicorn
+    reads an AppImportError as "App failed to load" and stops its master.
+    """
+
+
+@dataclass(frozen=True)
+class Configuration:
+    settings: dict[str, Any]  # the app's and the active strategy's, parsed
+    strategy: Strategy  # configured, not yet bound to an app
+
+
+def configure(overrides: Mapping[str, Any] | None = None) -> Configuration:
+    raw = _sources(overrides)
+    try:
+        settings = _read(APP_SETTINGS, raw)
+        try:
+            strategy_class = registry.load(settings["AUTH_STRATEGY"])
+        except (registry.UnknownStrategy, registry.BrokenStrategy) as error:
+            raise SettingError(str(error)) from None
+        settings |= _read(strategy_class.settings, raw)
+        _check_production(settings, (*APP_SETTINGS, *strategy_class.settings))
+        _check_other_secrets(strategy_class, raw)
+        strategy = strategy_class(settings)
+        production = settings["SANDBOX_ENV"] == "production"
+        if production and strategy.stateful and settings["REDIS_URL"] is None:
+            raise SettingError(
+                f"REDIS_URL is required in production by the {strategy.name!r} strategy, "
+                "which keeps its tokens in Redis"
+            )
+    except SettingError as error:
+        raise ConfigError(str(error)) from None
+    return Configuration(settings, strategy)
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    sources = {**dotenv_values(Path.cwd() / ".env"), **os.environ}
-    settings = dict(DEFAULTS)
-    settings.update({k: v for k, v in sources.items() if k in DEFAULTS and v not in (None, "")})
-    settings.update(overrides or {})
-
-    if settings["SANDBOX_ENV"] not in ENVIRONMENTS:
-        raise ConfigError(
-            f"SANDBOX_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings['SANDBOX_ENV']!r}"
-        )
-    settings["TOKEN_TTL"] = whole_number(settings, "TOKEN_TTL", 1, "second(s)")
-    settings["BASIC_AUTH_CACHE_TTL"] = whole_number(
-        settings, "BASIC_AUTH_CACHE_TTL", 0, "second(s)"
-    )
-    settings["TRUSTED_PROXIES"] = whole_number(settings, "TRUSTED_PROXIES", 0, "proxies")
-    for name in ("LOGIN_LIMIT_PER_USER", "LOGIN_LIMIT_PER_CLIENT"):
-        try:
-            parse_limit(settings[name])
-        except ValueError:
-            raise ConfigError(
-                f"{name} must read like '10 per 15 minutes', not {settings[name]!r}"
-            ) from None
-    if settings["JWT_SECRET_KEY"] is not None:
-        check_secret(settings["JWT_SECRET_KEY"])
-    return settings
+    return configure(overrides).settings
 
 
-def whole_number(settings: dict[str, Any], name: str, minimum: int, unit: str) -> int:
+def load_app_settings() -> dict[str, Any]:
+    """The app's own settings alone, as the user set them: what a measurement starts from."""
     try:
-        value = int(settings[name])
-    except ValueError:
-        raise ConfigError(
-            f"{name} must be a whole number of {unit}, not {settings[name]!r}"
-        ) from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum} {unit}")
-    return value
+        return _read(APP_SETTINGS, _sources(None))
+    except SettingError as error:
+        raise ConfigError(str(error)) from None
 
 
-def check_secret(secret: str) -> None:
-    if secret.strip().lower() in WELL_KNOWN_SECRETS:
-        raise ConfigError(f"JWT_SECRET_KEY is a well-known value; {HOW_TO_MAKE_A_SECRET}")
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(
-            f"JWT_SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes (RFC 7518 §3.2 asks at "
-            f"least as many bits as the HS256 hash); {HOW_TO_MAKE_A_SECRET}"
-        )
+Raw = Callable[[str], Any]  # a setting's value as given, before parsing; None: unset
 
 
-def development_secret(instance_path: str) -> str:
-    """The key kept in the instance folder, made once: every worker that starts reads the same."""
-    path = Path(instance_path) / SECRET_FILE
-    if not path.exists():
-        draft = path.with_name(f"{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write(secrets.token_urlsafe(48))
-        try:
-            os.link(draft, path)  # atomic, and fails if another worker made it first
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
+def _sources(overrides: Mapping[str, Any] | None) -> Raw:
+    given = dict(overrides or {})
+    sources = {**dotenv_values(Path.cwd() / ".env"), **os.environ}
+
+    def raw(name: str) -> Any:
+        if name in given:
+            return given[name]
+        return sources.get(name) or None  # an empty variable is unset
+
+    return raw
+
+
+def _read(declared: Iterable[Setting], raw: Raw) -> dict[str, Any]:
+    values = {}
+    for setting in declared:
+        value = setting.read(raw(setting.name))
+        values[setting.name] = setting.default if value is None else value
+    return values
+
+
+def _check_production(settings: Mapping[str, Any], declared: Iterable[Setting]) -> None:
+    if settings["SANDBOX_ENV"] != "production":
+        return
+    for setting in declared:
+        if setting.required_in_production and settings[setting.name] is None:
+            how = f"; {setting.how}" if setting.make else ""
+            raise SettingError(f"{setting.name} is required in production{how}")
+
+
+def _check_other_secrets(active: type[Strategy], raw: Raw) -> None:
+    """A weak secret left in the environment is a mistake waiting for the next switch."""
+    strategies, _broken = registry.load_all()  # a broken plug-in matters only when chosen
+    for strategy_class in strategies.values():
+        if strategy_class is not active:
+            for setting in strategy_class.settings:
+                if setting.secret:
+                    setting.read(raw(setting.name))
+
+
+def throwaway_settings(
+    strategy: str, instance_path: str, redis_url: str | None, key_prefix: str, **overrides: Any
+) -> dict[str, Any]:
+    """The settings of a throwaway instance that a measurement (compare, bench) starts.
+
+    The user's settings, except: development (so the lesson's demo user is there),
+    its own instance folder and SQLite file, the measurement's Redis under a prefix
+    of its own, and the strategy's secrets made for it in that folder.
+    """
+    secrets = {s.name: None for s in registry.load(strategy).settings if s.secret}
+    return load_settings(
+        {
+            "AUTH_STRATEGY": strategy,
+            "SANDBOX_ENV": "development",
+            "INSTANCE_PATH": instance_path,
+            "DATABASE_URL": None,
+            "REDIS_URL": redis_url,
+            "REDIS_KEY_PREFIX": key_prefix,
+            **secrets,
+            **overrides,
+        }
+    )

@@ -1,18 +1,67 @@
-"""Every error response, in one place: a JSON body `{"msg": ...}`, never HTML or a traceback."""
+"""Every error response, in one place: a JSON body `{"msg": ...}`, never HTML or a traceback.
+
+The table below gives each error type its answer; a type not listed answers as its
+nearest listed base class. Beside it, werkzeug's HTTP errors keep their own status
+(400 bad body, 404, 405 with `Allow`, 413 over the size limit, 415 not JSON), and
+anything else is a 500 that is logged. flask-jwt-extended's error loaders (a route
+guarded by `@jwt_required()`) answer through the same table: the jwt strategy maps
+each loader to one of these types.
+"""
+
+from dataclasses import dataclass
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from strategies.base import Strategy
-from strategies.errors import AuthError
+from strategies.errors import (
+    AuthError,
+    BadLogin,
+    ExpiredToken,
+    InvalidCredentials,
+    MissingCredentials,
+    NotRevocable,
+    RevokedToken,
+    StoreDown,
+    StoreUnavailable,
+    TooManyFailedLogins,
+)
+
+STORE_RETRY_AFTER = 5  # seconds: the Redis client gives up within a second
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    challenge: bool = False  # a WWW-Authenticate challenge of the active strategy
+    retry_after: int | None = None  # seconds, as Retry-After; an error may carry its own
+
+
+ANSWERS: dict[type[AuthError], Answer] = {
+    AuthError: Answer(401, challenge=True),  # a plug-in's own refusal
+    MissingCredentials: Answer(401, challenge=True),
+    InvalidCredentials: Answer(401, challenge=True),
+    ExpiredToken: Answer(401, challenge=True),
+    RevokedToken: Answer(401, challenge=True),
+    BadLogin: Answer(401, challenge=True),
+    TooManyFailedLogins: Answer(429),  # Retry-After: until the spent window ends
+    NotRevocable: Answer(501),
+    StoreUnavailable: Answer(503, retry_after=STORE_RETRY_AFTER),
+    StoreDown: Answer(503, retry_after=STORE_RETRY_AFTER),
+}
+
+
+def answer_for(error: AuthError) -> Answer:
+    return next(ANSWERS[kind] for kind in type(error).__mro__ if kind in ANSWERS)
 
 
 def register_error_handlers(app: Flask, strategy: Strategy) -> None:
     @app.errorhandler(AuthError)
     def auth_error(error: AuthError) -> Response:
-        response = jsonify(msg=error.message)
-        response.status_code = error.status
-        if error.status == 401:
+        answer = answer_for(error)
+        response = jsonify(msg=error.message, **error.fields)
+        response.status_code = answer.status
+        if answer.challenge:
             challenge = strategy.challenge(error)
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
                 # A script's request (the demo page sends this header): a 401 with a Basic
@@ -20,8 +69,9 @@ def register_error_handlers(app: Flask, strategy: Strategy) -> None:
                 # renamed for it alone. Every other client gets the standard challenge.
                 challenge = "x" + challenge
             response.headers["WWW-Authenticate"] = challenge
-        if error.retry_after is not None:
-            response.headers["Retry-After"] = str(error.retry_after)
+        retry_after = getattr(error, "retry_after", answer.retry_after)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -1,4 +1,4 @@
-"""Failed-login limits (CONTRACT §2's 429), on the `limits` library.
+"""Failed-login limits (the 429 of `POST /token` and of Basic credentials), on `limits`.
 
 Only failures count: per username and per client address, each in a fixed window.
 With REDIS_URL the counts live in Redis, so every worker shares them; without, in
@@ -16,19 +16,34 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from sandbox.store import client_options
-from strategies.errors import AuthError
+from strategies.errors import TooManyFailedLogins
+from strategies.settings import Setting
 
 FALLBACK_SECONDS = 5.0  # how long to count in the process after Redis failed
 
 
-class TooManyFailedLogins(AuthError):
-    status = 429
-    token_sent = False
-    default_message = "Too many failed logins; try again later"
+def a_limit(value: str) -> str:
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"must read like '10 per 15 minutes', not {value!r}") from None
+    return value
 
-    def __init__(self, retry_after: int):
-        super().__init__()
-        self.retry_after = retry_after  # seconds until the window that is spent ends
+
+SETTINGS = (
+    Setting(
+        "LOGIN_LIMIT_PER_USER",
+        "10 per 15 minutes",
+        "failed logins allowed per username before 429",
+        a_limit,
+    ),
+    Setting(
+        "LOGIN_LIMIT_PER_CLIENT",
+        "50 per 15 minutes",
+        "failed logins allowed per client address before 429",
+        a_limit,
+    ),
+)
 
 
 class LoginLimits:

@@ -1,33 +1,20 @@
-"""The HTTP contract (CONTRACT §2). Routes know the strategy only through its interface."""
+"""The HTTP routes. They know the strategy only through its interface."""
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from sandbox.config import DEMO_USERNAME
-from sandbox.login_limits import LoginLimits
-from sandbox.users import UserStore
-from strategies.base import Strategy, User
-from strategies.errors import BadLogin, InvalidCredentials
+from sandbox.extensions import login_limits, strategy, users
+from strategies.base import User
+from strategies.errors import BadLogin, InvalidCredentials, StoreDown
 
 MAX_FIELD_LENGTH = 256
 
 bp = Blueprint("sandbox", __name__)
 
 
-def strategy() -> Strategy:
-    return current_app.extensions["auth_sandbox.strategy"]
-
-
-def users() -> UserStore:
-    return current_app.extensions["auth_sandbox.users"]
-
-
 def user_record(user: User) -> Response:
     return jsonify(id=user.id, username=user.username)
-
-
-def login_limits() -> LoginLimits:
-    return current_app.extensions["auth_sandbox.login_limits"]
 
 
 def client_address() -> str:
@@ -117,18 +104,12 @@ def describe_strategy() -> Response:
 
 
 @bp.get("/healthz")
-def healthz() -> tuple[Response, int]:
+def healthz() -> Response:
     active = strategy()
     reachable = active.store_reachable()
     if reachable is False:
-        body = jsonify(
-            status="unavailable",
-            strategy=active.name,
-            store="down",
-            msg="The token store cannot be reached",
-        )
-        return body, 503
-    return jsonify(status="ok", strategy=active.name, store="ok" if reachable else "none"), 200
+        raise StoreDown(active.name)
+    return jsonify(status="ok", strategy=active.name, store="ok" if reachable else "none")
 
 
 def read_login() -> tuple[str, str]:

@@ -3,10 +3,13 @@
 A strategy is a named, self-contained way to turn a login into a token and a
 request's `Authorization` header back into a user. The app only ever talks to
 this interface; every difference between strategies is one of its facts or
-operations.
+operations. Its life has two steps, as a Flask extension's does: configured from
+its settings (facts are known from then on, before any app exists), then bound to
+one app by `init_app`.
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -15,7 +18,9 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from strategies import anatomy
 from strategies.errors import AuthError
+from strategies.settings import Setting
 
 REALM = "auth-sandbox"
 # What redis-py raises when the store is down, hangs or is still loading.
@@ -25,6 +30,7 @@ STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 class User(Protocol):
     id: int
     username: str
+    password_hash: str
 
 
 class UserDirectory(Protocol):
@@ -44,17 +50,29 @@ class IssuedToken:
 class Strategy(ABC):
     name: ClassVar[str]
     scheme: ClassVar[str]  # what the client sends before the token: "Basic" or "Bearer"
-    stateful: ClassVar[bool]  # keeps state per token in the token store
-    revocable: ClassVar[bool]  # POST /logout can make a token unusable
     description: ClassVar[str]
+    settings: ClassVar[tuple[Setting, ...]] = ()  # its own; the app's are shared by all
     # Named setting overrides worth measuring side by side; the bench runs each as a variant.
-    variants: ClassVar[dict[str, dict[str, Any]]] = {}
+    variants: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
 
-    def __init__(self, app: Flask, users: UserDirectory, store: Redis | None):
+    # Facts of the configured strategy; __init__ may derive them from the settings.
+    stateful: bool = False  # keeps state per token in the token store
+    revocable: bool = False  # POST /logout can make a token unusable
+
+    app: Flask
+    users: UserDirectory
+    store: Redis | None
+
+    def __init__(self, config: Mapping[str, Any]):
+        """Configure from parsed settings (the app's and its own).
+
+        Raise SettingError for a combination the strategy refuses.
+        """
+        self.config = config
+
+    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         """Bind to one app. `store` is the token store, given only to stateful strategies."""
-        self.app = app
-        self.users = users
-        self.store = store
+        self.app, self.users, self.store = app, users, store
 
     @abstractmethod
     def issue(self, user: User, password: str) -> IssuedToken:
@@ -84,6 +102,14 @@ class Strategy(ABC):
         """The `WWW-Authenticate` value sent with a 401 (RFC 6750 §3 for Bearer schemes)."""
         value = f'{self.scheme} realm="{REALM}"'
         return value + ', error="invalid_token"' if error.token_sent else value
+
+    def read_token(self, token: str) -> anatomy.Reading:
+        """What anyone who finds one of its tokens reads from it without a key.
+
+        The default is the generic reading (Basic credentials, JWT, digest, opaque);
+        a strategy whose token is of another kind says what it is.
+        """
+        return anatomy.read(token)
 
     def store_reachable(self) -> bool | None:
         """Whether the token store answers; None for a strategy that keeps no store."""

@@ -12,6 +12,7 @@ from strategies.credential_cache import CredentialCache
 from strategies.errors import AuthError, NotRevocable
 from strategies.headers import decode_basic, request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictBasicAuth
+from strategies.settings import Setting, whole_number
 
 
 class BasicStrategy(HTTPAuthStrategy):
@@ -24,11 +25,20 @@ class BasicStrategy(HTTPAuthStrategy):
         "the password hash is checked each time."
     )
     refusal = "Bad username or password"
+    settings = (
+        Setting(
+            "BASIC_AUTH_CACHE_TTL",
+            0,
+            "seconds a verified credential is cached in the worker, so that repeated requests "
+            "skip the password hash; 0: off",
+            whole_number(0, "second(s)"),
+        ),
+    )
     variants = {"cache": {"BASIC_AUTH_CACHE_TTL": 300}}  # noqa: RUF012 - read-only
 
-    def __init__(self, app, users, store):
-        super().__init__(app, users, store)
-        ttl = app.config["BASIC_AUTH_CACHE_TTL"]
+    def __init__(self, config):
+        super().__init__(config)
+        ttl = config["BASIC_AUTH_CACHE_TTL"]
         self.cache = CredentialCache(ttl) if ttl > 0 else None
 
     def make_http_auth(self) -> StrictBasicAuth:

@@ -45,11 +45,11 @@ class BearerStrategy(HTTPAuthStrategy):
     )
     refusal = "Unknown or expired token"
 
-    def __init__(self, app, users, store):
-        super().__init__(app, users, store)
-        self.ttl = app.config["TOKEN_TTL"]
-        self.key_prefix = app.config["REDIS_KEY_PREFIX"] + "token:"
-        self.user_prefix = app.config["REDIS_KEY_PREFIX"] + "user-tokens:"
+    def __init__(self, config):
+        super().__init__(config)
+        self.ttl = config["TOKEN_TTL"]
+        self.key_prefix = config["REDIS_KEY_PREFIX"] + "token:"
+        self.user_prefix = config["REDIS_KEY_PREFIX"] + "user-tokens:"
 
     def make_http_auth(self) -> StrictTokenAuth:
         auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)

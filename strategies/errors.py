@@ -1,21 +1,27 @@
 """What can go wrong when a request is authenticated, as types.
 
-Strategies raise these; the app turns each into its HTTP response in one place
-(`sandbox.errors`). `status` is the HTTP status, `token_sent` says whether the
-client sent credentials at all (RFC 6750 §3 adds `error="invalid_token"` to the
-challenge only then).
+Strategies raise these; the app turns each into its HTTP response through one
+table (`sandbox.errors.ANSWERS`): status, challenge, Retry-After. A type says only
+what happened: its message, whether the client sent credentials at all (RFC 6750 §3
+adds `error="invalid_token"` to the challenge only then), and any fields the body
+carries beside `msg`.
 """
+
+from typing import Any
 
 
 class AuthError(Exception):
-    status = 401
     token_sent = True
-    retry_after: int | None = None  # seconds, sent as Retry-After when set
     default_message = "Authentication failed"
 
     def __init__(self, message: str | None = None):
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """What the JSON body carries beside `msg`."""
+        return {}
 
 
 class MissingCredentials(AuthError):
@@ -42,12 +48,30 @@ class RevokedToken(AuthError):
     default_message = "Token has been revoked"
 
 
+class TooManyFailedLogins(AuthError):
+    token_sent = False
+    default_message = "Too many failed logins; try again later"
+
+    def __init__(self, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after  # seconds until the window that is spent ends
+
+
 class StoreUnavailable(AuthError):
-    status = 503
-    retry_after = 5
     default_message = "The token store cannot be reached; try again shortly"
 
 
+class StoreDown(StoreUnavailable):
+    """`/healthz` while the strategy's store is unreachable."""
+
+    def __init__(self, strategy: str):
+        super().__init__("The token store cannot be reached")
+        self.strategy = strategy
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return {"status": "unavailable", "strategy": self.strategy, "store": "down"}
+
+
 class NotRevocable(AuthError):
-    status = 501
     default_message = "This strategy cannot revoke a token"

@@ -36,8 +36,8 @@ class HTTPAuthStrategy(Strategy):
 
     refusal: ClassVar[str]  # the 401 message when the verify callback finds no user
 
-    def __init__(self, app, users, store):
-        super().__init__(app, users, store)
+    def init_app(self, app, users, store) -> None:
+        super().init_app(app, users, store)
         self.http_auth = self.make_http_auth()
         self.http_auth.error_handler(self._refuse)
         self._current_user = self.http_auth.login_required(self.http_auth.current_user)

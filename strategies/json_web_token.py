@@ -24,6 +24,9 @@ from strategies.errors import (
     RevokedToken,
 )
 from strategies.headers import request_credentials
+from strategies.settings import Setting, development_secret, random_secret
+
+SECRET_FILE = "jwt-secret.key"  # in the instance folder: the development key
 
 
 def _answer_as(error_type: type[AuthError]):
@@ -44,14 +47,35 @@ class JWTStrategy(Strategy):
         "JSON Web Token (RFC 7519): a signed, readable claim set (user id, expiry) that "
         "the server checks with its key alone; valid until it expires."
     )
+    settings = (
+        Setting(
+            "JWT_SECRET_KEY",
+            None,
+            "the HS256 signing key; unset in development: a random key made once in the "
+            "instance folder",
+            required_in_production=True,
+            secret=True,
+            make=random_secret,
+        ),
+    )
 
-    def __init__(self, app, users, store):
-        super().__init__(app, users, store)
-        self.ttl = app.config["TOKEN_TTL"]
-        app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=self.ttl)
-        app.config["JWT_TOKEN_LOCATION"] = ["headers"]
-        # Tokens travel in headers only, never in cookies: a csrf claim would only add bytes.
-        app.config["JWT_COOKIE_CSRF_PROTECT"] = False
+    def __init__(self, config):
+        super().__init__(config)
+        self.ttl = config["TOKEN_TTL"]
+
+    def init_app(self, app, users, store) -> None:
+        super().init_app(app, users, store)
+        key = self.config["JWT_SECRET_KEY"] or development_secret(
+            app.instance_path, SECRET_FILE, random_secret
+        )
+        # flask-jwt-extended reads its configuration from app.config, and only there.
+        app.config.update(
+            JWT_SECRET_KEY=key,
+            JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=self.ttl),
+            JWT_TOKEN_LOCATION=["headers"],
+            # Tokens travel in headers only, never in cookies: a csrf claim would only add bytes.
+            JWT_COOKIE_CSRF_PROTECT=False,
+        )
         manager = JWTManager(app)
         with app.app_context():
             # flask-jwt-extended's decode_token parses every token three times (twice

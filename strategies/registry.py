@@ -18,15 +18,40 @@ class UnknownStrategy(LookupError):
         )
 
 
+class BrokenStrategy(ImportError):
+    """An installed entry point that does not load: named, with its error on one line."""
+
+    def __init__(self, name: str, error: Exception):
+        reason = " ".join(str(error).split()) or type(error).__name__
+        super().__init__(
+            f"strategy {name!r} ({GROUP}) cannot be loaded: {type(error).__name__}: {reason}"
+        )
+
+
 def names() -> list[str]:
-    return sorted(point.name for point in entry_points(group=GROUP))
+    return sorted({point.name for point in entry_points(group=GROUP)})
 
 
 def load(name: str) -> type[Strategy]:
     points = entry_points(group=GROUP, name=name)
     if not points:
         raise UnknownStrategy(name, names())
-    strategy = next(iter(points)).load()
+    try:
+        strategy = next(iter(points)).load()
+    except Exception as error:  # a plug-in's import may fail in any way; report which one
+        raise BrokenStrategy(name, error) from error
     if not (isinstance(strategy, type) and issubclass(strategy, Strategy)):
-        raise TypeError(f"entry point {name!r} in {GROUP} is not a Strategy subclass")
+        raise BrokenStrategy(name, TypeError("the entry point is not a Strategy subclass"))
     return strategy
+
+
+def load_all() -> tuple[dict[str, type[Strategy]], list[BrokenStrategy]]:
+    """Every registered strategy that loads, and the errors of those that do not."""
+    loaded: dict[str, type[Strategy]] = {}
+    broken: list[BrokenStrategy] = []
+    for name in names():
+        try:
+            loaded[name] = load(name)
+        except BrokenStrategy as error:
+            broken.append(error)
+    return loaded, broken

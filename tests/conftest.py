@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 
 from sandbox import create_app
 from sandbox.compare.runner import run_comparison
-from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.config import APP_SETTINGS, DEMO_PASSWORD, DEMO_USERNAME, configure
 from sandbox.redis_server import RedisServer
 from strategies import registry
+from strategies.base import Strategy
 
 # werkzeug's default scrypt costs ~0.1 s a check; the contract is the same with a cheap hash.
 CHEAP_HASH = "pbkdf2:sha256:1000"
@@ -29,12 +30,35 @@ def need_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Every setting the app or a registered strategy declares, at its default: a test's app
+# reads none of them from the environment it runs in (CI sets REDIS_URL, for one).
+DEFAULTS = {
+    setting.name: setting.default
+    for settings in (APP_SETTINGS, *(s.settings for s in registry.load_all()[0].values()))
+    for setting in settings
+}
+
+
+def configured(name: str, **settings) -> Strategy:
+    """The strategy `name` as an app would configure it with these settings (development)."""
+    return configure({**DEFAULTS, "AUTH_STRATEGY": name, **settings}).strategy
+
+
+def production_values(name: str) -> dict[str, str]:
+    """A good value for each setting that the strategy requires in production (e.g. its key)."""
+    return {
+        setting.name: setting.make()
+        for setting in registry.load(name).settings
+        if setting.required_in_production and setting.make
+    }
+
+
 def strategies_where(**facts) -> list[str]:
-    """The registered strategies whose declared facts match, e.g. `stateful=True`."""
+    """The registered strategies whose facts, configured by default, match: `stateful=True`."""
     return [
         name
         for name in registry.names()
-        if all(getattr(registry.load(name), fact) == value for fact, value in facts.items())
+        if all(getattr(configured(name), fact) == value for fact, value in facts.items())
     ]
 
 
@@ -76,6 +100,11 @@ def login(client, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) 
     response = client.post("/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def hs256_key(app: Flask) -> str:
+    """The app's HS256 key; a strategy that signs with none gets tokens under a key of ours."""
+    return app.config.get("JWT_SECRET_KEY") or "a key that no strategy of this app holds"
 
 
 def auth_header(issued: dict) -> dict[str, str]:

@@ -6,6 +6,7 @@ import time
 import pytest
 
 import sandbox.users
+from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from tests.conftest import strategies_where
 
@@ -61,7 +62,7 @@ def test_a_password_change_drops_the_cached_credential_at_once(make_app):
     client = app.test_client()
     assert client.get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD)).status_code == 200
     with app.app_context():
-        app.extensions["auth_sandbox.users"].set_password(DEMO_USERNAME, "a new password")
+        extensions.users(app).set_password(DEMO_USERNAME, "a new password")
     assert client.get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD)).status_code == 401
     assert (
         client.get("/protected", headers=basic(DEMO_USERNAME, "a new password")).status_code == 200
@@ -73,14 +74,14 @@ def test_a_deleted_user_is_refused_even_if_cached(make_app):
     client = app.test_client()
     assert client.get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD)).status_code == 200
     with app.app_context():
-        app.extensions["auth_sandbox.users"].delete(DEMO_USERNAME)
+        extensions.users(app).delete(DEMO_USERNAME)
     assert client.get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD)).status_code == 401
 
 
 def test_the_cache_holds_no_password(make_app):
     app = make_app(BASIC_AUTH_CACHE_TTL=60)
     app.test_client().get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD))
-    entries = app.extensions["auth_sandbox.strategy"].cache._entries
+    entries = extensions.strategy(app).cache._entries
     assert len(entries) == 1
     dump = repr(dict(entries)).encode()
     for secret in (DEMO_PASSWORD.encode(), base64.b64encode(DEMO_PASSWORD.encode())):

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.cpu import steady_window
 from benchmarks.report import summarize
-from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan, steady_window
+from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan
 from sandbox.processes import free_port, stop, wait_for_http
 from sandbox.redis_server import MeasurementRedis, RedisServer
 from strategies import registry
-from tests.conftest import CHEAP_HASH, need_service
+from tests.conftest import CHEAP_HASH, configured, need_service
 
 BIN = Path(sys.executable).parent
 
@@ -61,11 +62,12 @@ def test_variants_run_beside_their_strategy():
 
 def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers():
     no_redis = MeasurementRedis(None, "fakeredis")
+    bearer = {"bearer": configured("bearer")}
     with pytest.raises(BenchError, match="bearer keeps tokens in a store"):
-        check_store(no_redis, 2, ["bearer"])
-    check_store(no_redis, 1, ["bearer"])
-    check_store(no_redis, 2, ["jwt", "basic"])
-    check_store(MeasurementRedis("redis://127.0.0.1:6379/0", "Redis"), 2, ["bearer"])
+        check_store(no_redis, 2, bearer)
+    check_store(no_redis, 1, bearer)
+    check_store(no_redis, 2, {"jwt": configured("jwt"), "basic": configured("basic")})
+    check_store(MeasurementRedis("redis://127.0.0.1:6379/0", "Redis"), 2, bearer)
 
 
 def test_the_steady_window_skips_the_warm_up(tmp_path):
@@ -74,9 +76,8 @@ def test_the_steady_window_skips_the_warm_up(tmp_path):
     rows += [f"{100 + s},{0 if s == 0 else 4},Aggregated,{s * 10 if s < 3 else 30 + (s - 3) * 100}"
              for s in range(10)]  # fmt: skip
     history.write_text("\n".join(rows) + "\n")
-    (start, end) = steady_window(tmp_path / "run", users=4, warmup_s=2)
-    assert start == (103, 30) and end == (109, 630)
-    assert steady_window(tmp_path / "run", users=4, warmup_s=60) == ()
+    assert steady_window(tmp_path / "run", users=4, warmup_s=2) == ((103, 30), (109, 630))
+    assert steady_window(tmp_path / "run", users=4, warmup_s=60) is None
 
 
 def test_rounds_are_summarized_by_their_median_ratios():

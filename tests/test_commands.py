@@ -8,11 +8,11 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from sandbox import create_app
+from sandbox import create_app, extensions
 from sandbox.cli import main
-from sandbox.config import DEFAULTS, DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port, stop, wait_for_http
-from tests.conftest import CHEAP_HASH, auth_header
+from tests.conftest import CHEAP_HASH, DEFAULTS, auth_header
 
 BIN = Path(sys.executable).parent
 
@@ -123,7 +123,7 @@ def test_deleting_a_user_revokes_the_tokens_a_strategy_keeps(make_app):
     headers = [auth_header(client.post("/token", json=credentials).get_json()) for _ in range(2)]
     result = app.test_cli_runner().invoke(args=["users", "delete", DEMO_USERNAME])
     assert result.exit_code == 0, result.output
-    stateful = app.extensions["auth_sandbox.strategy"].stateful
+    stateful = extensions.strategy(app).stateful
     assert f"revoked {2 if stateful else 0} stored token(s)" in result.output
     for header in headers:
         response = client.get("/protected", headers=header)

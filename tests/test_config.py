@@ -1,11 +1,13 @@
-"""CONTRACT §3: configuration from the environment and `.env`, and the rules that stop the start."""
+"""Configuration from the environment and `.env`, and the rules that stop the start."""
 
 import pytest
 
 from sandbox import create_app
-from sandbox.config import DEFAULTS, SECRET_FILE, ConfigError, development_secret, load_settings
+from sandbox.config import ConfigError, load_settings
 from sandbox.processes import free_port
-from tests.conftest import CHEAP_HASH
+from strategies.json_web_token import SECRET_FILE
+from strategies.settings import development_secret, random_secret
+from tests.conftest import CHEAP_HASH, DEFAULTS
 
 
 @pytest.fixture
@@ -68,9 +70,10 @@ def test_a_short_or_well_known_jwt_key_stops_the_start_everywhere(
         )
 
 
-def test_production_needs_a_jwt_key(clean_environment):
+def test_production_needs_a_jwt_key_where_the_strategy_signs_with_it(clean_environment):
     with pytest.raises(ConfigError, match="JWT_SECRET_KEY is required in production"):
-        create_app({"SANDBOX_ENV": "production", "AUTH_STRATEGY": "basic"})
+        create_app({"SANDBOX_ENV": "production", "AUTH_STRATEGY": "jwt"})
+    create_app({"SANDBOX_ENV": "production", "AUTH_STRATEGY": "basic"})
 
 
 def test_production_needs_redis_for_a_strategy_that_stores_tokens(clean_environment):
@@ -107,6 +110,6 @@ def test_a_key_made_by_another_worker_in_the_meantime_wins(tmp_path, monkeypatch
         (tmp_path / SECRET_FILE).write_text("the other worker's key")
         real_link(source, destination)
 
-    monkeypatch.setattr("sandbox.config.os.link", link_after_another_worker)
-    assert development_secret(str(tmp_path)) == "the other worker's key"
+    monkeypatch.setattr("strategies.settings.os.link", link_after_another_worker)
+    assert development_secret(str(tmp_path), SECRET_FILE, random_secret) == "the other worker's key"
     assert [p.name for p in tmp_path.iterdir()] == [SECRET_FILE]

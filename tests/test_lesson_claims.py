@@ -7,9 +7,9 @@ tokens were measured to be, as the comparison itself does.
 
 from typing import Any
 
-from sandbox.compare.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
+from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 
 
 def of_kind(comparison: dict[str, Any], kind: str) -> dict[str, Any]:

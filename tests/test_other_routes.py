@@ -3,10 +3,10 @@
 import pytest
 from flask_jwt_extended import jwt_required
 
+from sandbox import extensions
 from sandbox.config import DEMO_USERNAME
 from sandbox.processes import free_port
-from strategies import registry
-from tests.conftest import auth_header, login
+from tests.conftest import auth_header, login, production_values
 
 
 def test_logout_revokes_the_token_if_the_strategy_can(client):
@@ -38,7 +38,7 @@ def test_logging_out_one_token_leaves_the_others_working(client):
 
 def test_strategy_describes_the_active_strategy(client, strategy_name):
     body = client.get("/strategy").get_json()
-    expected = registry.load(strategy_name)
+    expected = extensions.strategy(client.application)
     assert body == {
         "name": strategy_name,
         "scheme": expected.scheme,
@@ -77,11 +77,11 @@ def test_public_does_the_same_work_without_authentication(client):
     assert response.get_json()["username"] == DEMO_USERNAME
 
 
-def test_production_seeds_no_user(make_app):
+def test_production_seeds_no_user(make_app, strategy_name):
     client = make_app(
         SANDBOX_ENV="production",
-        JWT_SECRET_KEY="x" * 48,
         REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        **production_values(strategy_name),
     ).test_client()
     assert client.get("/public").status_code == 404
     response = client.post("/token", json={"username": DEMO_USERNAME, "password": "12341234"})

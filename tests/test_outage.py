@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 import redis
 
+from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port
 from sandbox.redis_server import RedisServer
@@ -97,7 +98,7 @@ def timed(call: Callable[[], object]):
 def test_an_outage_is_a_prompt_503_for_a_store_and_nothing_for_the_others(make_app, outage):
     app = make_app(REDIS_URL=outage.url)
     client = app.test_client()
-    stateful = app.extensions["auth_sandbox.strategy"].stateful
+    stateful = extensions.strategy(app).stateful
     # A token from before the outage: from this app where its Redis is up, else from a
     # twin of the same instance (same key, same users) with the embedded store.
     before = client if outage.end else make_app().test_client()

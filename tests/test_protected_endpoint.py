@@ -12,10 +12,11 @@ import time
 import jwt as pyjwt
 import pytest
 
+from sandbox import extensions
 from sandbox.config import DEMO_USERNAME
 from sandbox.processes import free_port
 from sandbox.users import UserStore
-from tests.conftest import auth_header, login
+from tests.conftest import auth_header, hs256_key, login
 
 REALM = 'realm="auth-sandbox"'
 
@@ -132,7 +133,7 @@ def signed_with_the_apps_key(app, **claims) -> str:
     now = int(time.time())
     payload = {"sub": "1", "type": "access", "iat": now, "nbf": now, "exp": now + 600, **claims}
     payload = {key: value for key, value in payload.items() if value is not None}
-    return pyjwt.encode(payload, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+    return pyjwt.encode(payload, hs256_key(app), algorithm="HS256")
 
 
 @pytest.mark.parametrize(
@@ -164,7 +165,7 @@ def test_an_expired_token_is_refused_unless_the_strategy_issues_tokens_that_neve
 
 def test_a_token_for_a_deleted_user_is_refused(app, client):
     header = auth_header(login(client))
-    users: UserStore = app.extensions["auth_sandbox.users"]
+    users: UserStore = extensions.users(app)
     with app.app_context():
         users.delete(DEMO_USERNAME)
     assert_refused(client.get("/protected", headers=header))
@@ -188,7 +189,7 @@ def test_the_store_being_down_gives_503_to_strategies_that_keep_one(make_app):
 
 def test_an_authenticated_request_costs_one_store_round_trip_or_none(app, client, monkeypatch):
     header = auth_header(login(client))
-    store = app.extensions["auth_sandbox.strategy"].store
+    store = extensions.strategy(app).store
     commands: list[tuple] = []
     if store is not None:
         send = store.execute_command

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sandbox.compare.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
+from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 
 HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
 Results = dict[str, dict[str, Any]]

@@ -7,56 +7,20 @@ measures, so a strategy added through the entry point is measured the same way.
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
-from redis.exceptions import ResponseError
-from sqlalchemy import event
-
-from sandbox import create_app
-from sandbox.compare import anatomy
+from sandbox.compare.store_use import round_trips, store_use
+from sandbox.compare.subject import Subject
 from sandbox.compare.timing import time_calls
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port
-from sandbox.users import db
+from strategies import anatomy
 
-STORE_SAMPLE_TOKENS = 200
 TAMPER_LIMIT = 48
 EXPIRY_WATCH_S = 2.5  # with TOKEN_TTL=1; a JWT's times have one-second resolution
 # A client other than the one that logged in: another loopback address and agent.
 ANOTHER_CLIENT = {"REMOTE_ADDR": "127.0.0.2", "HTTP_USER_AGENT": "someone-else/1.0"}
-
-
-class Subject:
-    """One strategy's app and test client, with a token from a real login."""
-
-    def __init__(self, config: dict[str, Any]):
-        self.config = config
-        self.app = self.make_app()
-        self.client = self.app.test_client()
-        self.strategy = self.app.extensions["auth_sandbox.strategy"]
-        self.issued = self.login()
-        self.header = self.authorization(self.issued["token"])
-
-    def make_app(self, **overrides: Any) -> Flask:
-        """An app of the same instance (same key, same users), with some settings changed."""
-        return create_app({**self.config, **overrides})
-
-    def login(self, client=None) -> dict:
-        response = (client or self.client).post(
-            "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
-        )
-        if response.status_code != 200:
-            raise RuntimeError(f"login failed: {response.status_code} {response.get_json()}")
-        return response.get_json()
-
-    def authorization(self, token: str) -> dict[str, str]:
-        return {"Authorization": f"{self.strategy.scheme} {token}"}
-
-    def status(self, headers: dict[str, str], client=None) -> int:
-        return (client or self.client).get("/protected", headers=headers).status_code
 
 
 def measure(
@@ -98,115 +62,16 @@ def measure(
 def token_facts(subject: Subject) -> dict[str, Any]:
     token = subject.issued["token"]
     second, third = subject.login()["token"], subject.login()["token"]
-    parts = anatomy.decode_jwt(token)
-    structure: dict[str, Any] = {"parts": token.count(".") + 1}
-    if parts is not None:
-        structure |= {"header": sorted(parts[0]), "payload": sorted(parts[1])}
+    reading = subject.strategy.read_token(token)
     return {
         "example": anatomy.shorten(token),
         "bytes": len(token.encode()),
         "header_bytes": len(subject.header["Authorization"].encode()),
-        "kind": anatomy.kind(token),
+        "kind": reading.kind,
         "alphabet": anatomy.alphabet(token),
         "new_each_login": len({token, second, third}) == 3,
-        "structure": structure,
+        "structure": reading.structure,
     }
-
-
-def store_use(subject: Subject) -> dict[str, Any]:
-    """Keys and bytes the token store gains per token, over many tokens issued by the strategy.
-
-    Bytes are counted over every key under the app's prefix, before and after, so that
-    keys that grow (a set of a user's tokens) count as well as keys that appear.
-    """
-    store = subject.strategy.store
-    if store is None:
-        return {"keys_per_token": 0, "bytes_per_token": 0, "method": "no token store"}
-    pattern = subject.config["REDIS_KEY_PREFIX"] + "*"
-    real = _used_memory(store) is not None  # fakeredis knows neither MEMORY nor INFO
-    size = _memory_usage if real else _key_and_value_bytes
-    with subject.app.app_context():
-        user = subject.app.extensions["auth_sandbox.users"].find(DEMO_USERNAME)
-        before = set(store.scan_iter(match=pattern))
-        bytes_before, memory_before = size(store, before), _used_memory(store)
-        for _ in range(STORE_SAMPLE_TOKENS):
-            subject.strategy.issue(user, DEMO_PASSWORD)
-        after = set(store.scan_iter(match=pattern))
-        bytes_after, memory_after = size(store, after), _used_memory(store)
-    per_token = STORE_SAMPLE_TOKENS
-    result: dict[str, Any] = {
-        "keys_per_token": round(len(after - before) / per_token, 3),
-        "bytes_per_token": round((bytes_after - bytes_before) / per_token),
-    }
-    if real:
-        result["used_memory_per_token"] = round((memory_after - memory_before) / per_token)
-        result["method"] = f"Redis MEMORY USAGE and used_memory, over {per_token} tokens"
-    else:
-        result["method"] = "estimate: key and value bytes (fakeredis has no MEMORY USAGE)"
-    if after - before:
-        store.delete(*(after - before))
-    return result
-
-
-def _memory_usage(store, keys: set[bytes]) -> int:
-    return sum(store.memory_usage(key) or 0 for key in keys)
-
-
-def _key_and_value_bytes(store, keys: set[bytes]) -> int:
-    total = 0
-    for key in keys:
-        if store.type(key) == b"set":
-            total += len(key) + sum(len(member) for member in store.smembers(key))
-        else:
-            total += len(key) + len(store.get(key) or b"")
-    return total
-
-
-def _used_memory(store) -> int | None:
-    try:
-        return int(store.info("memory")["used_memory"])
-    except ResponseError:
-        return None
-
-
-@contextmanager
-def _counted_store_commands(subject: Subject) -> Iterator[list]:
-    commands: list = []
-    store = subject.strategy.store
-    if store is None:
-        yield commands
-        return
-    send = store.execute_command
-
-    def counted(*args, **options):
-        commands.append(args[0])
-        return send(*args, **options)
-
-    store.execute_command = counted
-    try:
-        yield commands
-    finally:
-        del store.execute_command  # back to the class's own method
-
-
-def round_trips(subject: Subject) -> dict[str, int]:
-    """Store commands and user-table queries of one authenticated request, counted."""
-    queries: list[str] = []
-    with subject.app.app_context():
-        engine = db.engine
-
-    def count_query(_conn, _cursor, statement, *_args) -> None:
-        queries.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count_query)
-    try:
-        with _counted_store_commands(subject) as commands:
-            status = subject.status(subject.header)
-    finally:
-        event.remove(engine, "before_cursor_execute", count_query)
-    if status != 200:
-        raise RuntimeError(f"an authenticated request failed with {status}")
-    return {"store": len(commands), "user_table": len(queries)}
 
 
 def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
@@ -275,7 +140,7 @@ def expiry(subject: Subject) -> dict[str, Any]:
 
 
 def leak(subject: Subject) -> dict[str, Any]:
-    found = anatomy.leak(subject.issued["token"])
+    found = subject.strategy.read_token(subject.issued["token"]).leak
     return {"reveals": found.reveals, "decoded": found.decoded}
 
 
@@ -283,7 +148,8 @@ def tamper(subject: Subject, budget_s: float) -> dict[str, Any]:
     """Change one character at a time across the token; does the server notice?"""
     deadline = time.perf_counter() + 2 * budget_s
     tried = []
-    for change in anatomy.changes(subject.issued["token"], TAMPER_LIMIT):
+    token, reader = subject.issued["token"], subject.strategy.read_token
+    for change in anatomy.changes(token, TAMPER_LIMIT, reader):
         if tried and time.perf_counter() > deadline:
             break  # a slow strategy (a password hash per request) gets a sample
         tried.append((change, subject.status(subject.authorization(change.token))))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sandbox.compare.claims import evaluate
 from sandbox.compare.measure import measure
-from sandbox.config import load_settings
+from sandbox.config import load_app_settings, throwaway_settings
 from sandbox.redis_server import measurement_redis
 
 UNLIMITED = "1000000 per second"
@@ -18,7 +18,7 @@ UNLIMITED = "1000000 per second"
 def run_comparison(
     names: list[str], budget_s: float, progress: Callable[[str], None] = lambda _: None
 ) -> dict[str, Any]:
-    settings = load_settings()
+    settings = load_app_settings()
     prefix = f"auth-sandbox-compare:{uuid.uuid4().hex[:8]}:"
     with (
         tempfile.TemporaryDirectory(prefix="auth-sandbox-compare-") as workdir,
@@ -26,19 +26,15 @@ def run_comparison(
     ):
         results = {}
         for name in names:
-            config = {
-                **settings,
-                "SANDBOX_ENV": "development",  # a throwaway instance with the demo user
-                "AUTH_STRATEGY": name,
-                "INSTANCE_PATH": os.path.join(workdir, name),
-                "DATABASE_URL": None,
-                "JWT_SECRET_KEY": None,
-                "REDIS_URL": store.url,
-                "REDIS_KEY_PREFIX": prefix,
+            config = throwaway_settings(
+                name,
+                os.path.join(workdir, name),
+                store.url,
+                prefix,
                 # The tamper measurements are failed logins by the dozen: lift the limits.
-                "LOGIN_LIMIT_PER_USER": UNLIMITED,
-                "LOGIN_LIMIT_PER_CLIENT": UNLIMITED,
-            }
+                LOGIN_LIMIT_PER_USER=UNLIMITED,
+                LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
+            )
             results[name] = measure(config, budget_s, progress)
     progress("weighing the lesson's claims")
     return {

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sandbox.compare.anatomy import ENCODED_CREDENTIALS, SIGNED_JSON, kind
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from strategies.anatomy import ENCODED_CREDENTIALS, SIGNED_JSON, kind
 from tests.security.live import serve
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sandbox.compare.anatomy import SIGNED_JSON, kind
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from strategies.anatomy import SIGNED_JSON, kind
 from tests.security.live import Live, Reply, claims, forge
 
 REFUSED = frozenset({401})

@@ -16,6 +16,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from tests.conftest import hs256_key
 
 
 @dataclass
@@ -70,7 +71,7 @@ class Live:
 
     @property
     def key(self) -> str:
-        return self.app.config["JWT_SECRET_KEY"]
+        return hs256_key(self.app)
 
     @property
     def scheme(self) -> str:

@@ -2,7 +2,7 @@
 
 import math
 
-from sandbox.compare.anatomy import URLSAFE_ALPHABET
+from strategies.anatomy import URLSAFE_ALPHABET
 from tests.security.live import Live
 
 

@@ -1,13 +1,17 @@
 """What a token is, and what it gives away, read from the token alone: no key, no server.
 
 Pure functions: what anyone who finds a token (in a log, in localStorage) can do with it.
+This is the generic reading, which knows Basic credentials, JWTs and digests; a
+strategy whose token is of another kind describes it through `Strategy.read_token`.
 """
 
 import binascii
 import json
 import string
 from base64 import b64decode
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import jwt as pyjwt
 
@@ -88,6 +92,22 @@ def leak(token: str) -> Leak:
 
 
 @dataclass(frozen=True)
+class Reading:
+    kind: str
+    leak: Leak
+    # {"parts": dot-separated parts, "header"?: field names, "payload"?: field names}
+    structure: dict[str, Any] = field(default_factory=dict)
+
+
+def read(token: str) -> Reading:
+    parts = decode_jwt(token)
+    structure: dict[str, Any] = {"parts": token.count(".") + 1}
+    if parts is not None:
+        structure |= {"header": sorted(parts[0]), "payload": sorted(parts[1])}
+    return Reading(kind(token), leak(token), structure)
+
+
+@dataclass(frozen=True)
 class Change:
     position: int
     part: int  # which dot-separated part of the token the position is in (0 for undotted tokens)
@@ -97,13 +117,14 @@ class Change:
     same_meaning: bool  # decodes to the same credentials or claims as the original
 
 
-def changes(token: str, limit: int) -> list[Change]:
+def changes(token: str, limit: int, reader: Callable[[str], Reading] = read) -> list[Change]:
     """One-character changes across the token, at most `limit`: the last three first (a slow
     strategy may only get through a few), then others spread evenly from the start.
 
     Each flips the lowest bit of the character's base64 value: in the last
     character before padding that bit is unused, so the change decodes to the
     same bytes — which shows whether anything but a MAC or a lookup notices.
+    `reader` tells what a token means (the strategy's own reading, in compare).
     """
     letters = URLSAFE_ALPHABET if set(token) & set("-_") else STANDARD_ALPHABET
     positions = [i for i, c in enumerate(token) if c in letters]
@@ -111,12 +132,12 @@ def changes(token: str, limit: int) -> list[Change]:
     room = max(limit - len(last), 0)
     if len(rest) > room:
         rest = sorted({rest[int(i * len(rest) / room)] for i in range(room)})
-    original = leak(token).decoded
+    original = reader(token).leak.decoded
     result = []
     for position in last + rest:
         new = letters[letters.index(token[position]) ^ 1]
         changed = token[:position] + new + token[position + 1 :]
-        same = original is not None and leak(changed).decoded == original
+        same = original is not None and reader(changed).leak.decoded == original
         result.append(
             Change(position, token[:position].count("."), token[position], new, changed, same)
         )

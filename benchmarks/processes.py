@@ -1,0 +1,107 @@
+"""The processes of one bench target: gunicorn serving the app, locust loading it."""
+
+import csv
+import resource
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from sandbox.processes import free_port, stop, wait_for_http
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+class BenchError(Exception):
+    """A reason the bench cannot run as asked."""
+
+
+@dataclass(frozen=True)
+class Load:
+    scenario: str
+    duration: int
+    users: int
+    locust_workers: int
+
+
+@dataclass(frozen=True)
+class Credentials:
+    usernames: list[str]
+    password: str
+
+
+@contextmanager
+def gunicorn(
+    env: dict[str, str], workers: int, threads: int
+) -> Iterator[tuple[str, psutil.Process]]:
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
+               str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "sandbox:create_app()"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(f"{url}/healthz", server)
+        except (RuntimeError, TimeoutError) as error:
+            raise BenchError(f"gunicorn did not come up: {error}") from None
+        yield url, psutil.Process(server.pid)
+    finally:
+        stop(server)
+
+
+def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> float:
+    """Run locust headless against `url`; the CPU seconds that locust's processes used."""
+    common = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--scenario", load.scenario,
+              "--usernames", ",".join(login.usernames), "--password", login.password]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with ExitStack() as stack:
+        master_args: list[str] = []
+        port = free_port()
+        if load.locust_workers:
+            master_args = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+                           str(port), "--expect-workers", str(load.locust_workers)]  # fmt: skip
+        master = subprocess.Popen(
+            [*common, "--host", url, "--headless", "--users", str(load.users),
+             "--spawn-rate", str(load.users), "--run-time", f"{load.duration}s",
+             "--csv", str(csv_prefix), "--only-summary", "--stop-timeout", "2", *master_args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for _ in range(load.locust_workers):
+            worker = subprocess.Popen(
+                [*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            stack.callback(worker.wait, 30)
+        _, errors = master.communicate(timeout=load.duration + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if not csv_prefix.with_name(csv_prefix.name + "_stats.csv").exists():
+        raise BenchError(f"locust wrote no statistics for {csv_prefix.name}: {errors[-2000:]}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def read_stats(csv_prefix: Path) -> dict[str, Any]:
+    with csv_prefix.with_name(csv_prefix.name + "_stats.csv").open() as f:
+        rows = list(csv.DictReader(f))
+
+    def figures(row: dict[str, str]) -> dict[str, Any]:
+        return {
+            "requests": int(row["Request Count"]),
+            "failures": int(row["Failure Count"]),
+            "rps": round(float(row["Requests/s"]), 2),
+            "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]),
+            "p99_ms": float(row["99%"]),
+        }
+
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    endpoints = {
+        f"{row['Type']} {row['Name']}": figures(row) for row in rows if row["Name"] != "Aggregated"
+    }
+    return {**figures(total), "endpoints": endpoints}

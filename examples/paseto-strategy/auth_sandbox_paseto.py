@@ -1,0 +1,149 @@
+"""PASETO v4.public tokens (Ed25519-signed JSON), an auth-sandbox strategy from another package.
+
+Made and checked by pyseto. Like a JWT the payload is readable by anyone and
+nothing is kept per token, so a token stays valid until it expires. Unlike a JWT
+there is no algorithm header to negotiate: the version and purpose (`v4.public.`)
+fix the algorithm, so `alg: none` and algorithm confusion have nowhere to start.
+
+    python -m auth_sandbox_paseto    # prints a new PASETO_SECRET_KEY
+"""
+
+import base64
+import binascii
+import json
+import secrets
+
+import pyseto
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pyseto import Key, Paseto
+
+from strategies.anatomy import Leak, Reading
+from strategies.base import REALM, IssuedToken, User
+from strategies.errors import ExpiredToken, InvalidCredentials, NotRevocable
+from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
+from strategies.settings import Setting, development_secret
+
+HEADER = "v4.public."
+SIGNATURE_BYTES = 64  # Ed25519
+KEY_FILE = "paseto-secret.paserk"  # in the instance folder: the development key
+KIND = "signed JSON (PASETO v4.public)"
+HOW_TO_MAKE_A_KEY = "make one with: python -m auth_sandbox_paseto"
+
+
+def new_secret_key() -> str:
+    """A new Ed25519 signing key, as a PASERK (`k4.secret.…`): one line, fit for a variable."""
+    private = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return Key.new(version=4, purpose="public", key=private).to_paserk()
+
+
+def secret_key(value: str) -> str:
+    """The parser of PASETO_SECRET_KEY; its error never repeats the value."""
+    try:
+        key = Key.from_paserk(str(value))
+    except (ValueError, pyseto.PysetoError):
+        key = None
+    if key is None or not (key.version == 4 and key.purpose == "public" and key.is_secret):
+        raise ValueError(f"must be a v4 secret key as a PASERK (k4.secret.…); {HOW_TO_MAKE_A_KEY}")
+    return str(value)
+
+
+def read_payload(token: str) -> dict | None:
+    """The claims of a v4.public token, read as anyone can: the signature is not checked."""
+    if not token.startswith(HEADER):
+        return None
+    body = token[len(HEADER) :].split(".")[0]
+    try:
+        signed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        payload = json.loads(signed[:-SIGNATURE_BYTES])
+    except (binascii.Error, ValueError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+class PasetoStrategy(HTTPAuthStrategy):
+    name = "paseto"
+    scheme = "Bearer"
+    description = (
+        "PASETO v4.public: Ed25519-signed, readable JSON claims (user id, expiry) with no "
+        "algorithm header to tamper with; valid until it expires."
+    )
+    refusal = "Invalid token"
+    settings = (
+        Setting(
+            "PASETO_SECRET_KEY",
+            None,
+            "the Ed25519 signing key as a PASERK (k4.secret.…); unset in development: one "
+            "made once in the instance folder",
+            secret_key,
+            required_in_production=True,
+            secret=True,
+            make=new_secret_key,
+            how=HOW_TO_MAKE_A_KEY,
+        ),
+    )
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.ttl = config["TOKEN_TTL"]
+        self.paseto = Paseto.new(exp=self.ttl, include_iat=True)
+
+    def init_app(self, app, users, store) -> None:
+        super().init_app(app, users, store)
+        paserk = self.config["PASETO_SECRET_KEY"] or development_secret(
+            app.instance_path, KEY_FILE, new_secret_key
+        )
+        self.key = Key.from_paserk(paserk)
+
+    def make_http_auth(self) -> StrictTokenAuth:
+        auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)
+        auth.verify_token(self._verify)
+        return auth
+
+    def issue(self, user: User, password: str) -> IssuedToken:
+        # Ed25519 signatures are deterministic: without a jti, two logins in one second
+        # would get the same token.
+        claims = {"sub": str(user.id), "jti": secrets.token_urlsafe(16)}
+        token = self.paseto.encode(self.key, claims, serializer=json)
+        return IssuedToken(token.decode("ascii"), expires_in=self.ttl)
+
+    def _verify(self, token: str) -> User | None:
+        """flask-httpauth's verify_token callback: the token's user, or None."""
+        try:
+            claims = self.paseto.decode(self.key, token, deserializer=json).payload
+        except pyseto.VerifyError as error:
+            if "expired" in str(error):
+                raise ExpiredToken() from None
+            return None
+        except (ValueError, pyseto.PysetoError):
+            return None
+        # pyseto checks `exp` only when present: a token without one would never expire.
+        if not isinstance(claims, dict) or "exp" not in claims:
+            return None
+        user_id = str(claims.get("sub", ""))
+        user = self.users.get(int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+        if user is None:
+            raise InvalidCredentials("The token's user no longer exists")
+        return user
+
+    def revoke(self) -> None:
+        raise NotRevocable(
+            "A PASETO stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
+            "could delete. Revoking one needs a denylist of token ids (jti) in a store."
+        )
+
+    def read_token(self, token: str) -> Reading:
+        payload = read_payload(token)
+        if payload is None:
+            return super().read_token(token)
+        decoded = json.dumps({"payload": payload}, sort_keys=True)
+        structure = {"parts": token.count(".") + 1, "payload": sorted(payload)}
+        return Reading(KIND, Leak("claims", decoded), structure)
+
+
+if __name__ == "__main__":
+    print(new_secret_key())

@@ -1,0 +1,66 @@
+"""`auth-sandbox strategies`: every registered strategy, its facts, settings and variants.
+
+Facts are those of the strategy as the current settings configure it (a fact may
+depend on a setting). Secrets show whether they are set, never their value.
+"""
+
+from typing import Any
+
+from sandbox.config import configure
+from strategies import registry
+from strategies.settings import Setting
+
+
+def _setting(setting: Setting) -> dict[str, Any]:
+    return {
+        "name": setting.name,
+        "default": setting.default,
+        "meaning": setting.meaning,
+        "required_in_production": setting.required_in_production,
+        "secret": setting.secret,
+    }
+
+
+def describe_all() -> tuple[list[dict[str, Any]], list[str]]:
+    """(one description per strategy that loads, one line per plug-in that does not)."""
+    loaded, broken = registry.load_all()
+    described = []
+    for name, strategy_class in loaded.items():
+        strategy = configure({"AUTH_STRATEGY": name, "SANDBOX_ENV": "development"}).strategy
+        described.append(
+            {
+                "name": name,
+                "scheme": strategy.scheme,
+                "stateful": strategy.stateful,
+                "revocable": strategy.revocable,
+                "description": strategy.description,
+                "module": strategy_class.__module__,
+                "settings": [_setting(s) for s in strategy_class.settings],
+                "variants": {
+                    label: dict(values) for label, values in strategy_class.variants.items()
+                },
+            }
+        )
+    return described, [str(error) for error in broken]
+
+
+def as_text(described: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for strategy in described:
+        facts = [
+            f"scheme {strategy['scheme']}",
+            "stateful" if strategy["stateful"] else "stateless",
+            "revocable" if strategy["revocable"] else "not revocable",
+        ]
+        lines += [f"{strategy['name']}  ({', '.join(facts)}; {strategy['module']})"]
+        lines += [f"  {strategy['description']}"]
+        for setting in strategy["settings"]:
+            rules = [rule for rule in ("required_in_production", "secret") if setting[rule]]
+            extra = f" [{', '.join(rule.replace('_', ' ') for rule in rules)}]" if rules else ""
+            default = "unset" if setting["default"] is None else repr(setting["default"])
+            lines += [f"  {setting['name']} (default {default}){extra}: {setting['meaning']}"]
+        for label, values in strategy["variants"].items():
+            settings = " ".join(f"{name}={value}" for name, value in values.items())
+            lines += [f"  variant {strategy['name']} + {label}: {settings}"]
+        lines += [""]
+    return lines[:-1]
