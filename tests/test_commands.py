@@ -130,3 +130,29 @@ def test_deleting_a_user_revokes_the_tokens_a_strategy_keeps(make_app):
         assert response.status_code == 401
         if stateful:
             assert response.get_json()["msg"] == "Token has been revoked"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "complaint"),
+    [
+        ("TOKEN_TTL", "soon", "TOKEN_TTL must be a whole number of second(s), not 'soon'"),
+        ("AUTH_STRATEGY", "kerberos", "Unknown AUTH_STRATEGY 'kerberos'"),
+        ("BASIC_AUTH_CACHE_TTL", "-1", "BASIC_AUTH_CACHE_TTL must be at least 0"),
+    ],
+)
+def test_a_bad_setting_stops_every_entry_point_with_one_line(environment, setting, value,
+                                                             complaint):  # fmt: skip
+    env = {**environment, "AUTH_STRATEGY": "basic", setting: value, "PATH": str(BIN)}
+    port = str(free_port())
+    commands = {
+        "auth-sandbox": ([BIN / "auth-sandbox", "users", "list"], 1),
+        "flask": ([BIN / "flask", "--app", "sandbox", "run", "--port", port], 1),
+        # gunicorn's "App failed to load": the master stops, no worker is started again
+        "gunicorn": ([BIN / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                      "sandbox:create_app()"], 4),
+    }  # fmt: skip
+    for name, (argv, status) in commands.items():
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == status, (name, result.stderr)
+        assert complaint in result.stderr, name
+        assert "Traceback" not in result.stderr, name

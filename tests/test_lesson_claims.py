@@ -1,4 +1,4 @@
-"""The lesson's claims (C1 to C11 of LESSON.md), one test each, on a real comparison run.
+"""The lesson's claims (C1 to C11), one test each, on a real comparison run.
 
 Each test asserts the measured property as a relation, never a hard-coded figure,
 and the verdict `auth-sandbox compare` gives. Strategies are picked by what their
@@ -7,14 +7,15 @@ tokens were measured to be, as the comparison itself does.
 
 from typing import Any
 
+from sandbox.compare.claims import evaluate
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
 from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 
 
 def of_kind(comparison: dict[str, Any], kind: str) -> dict[str, Any]:
-    (result,) = [r for r in comparison["strategies"].values() if r["token"]["kind"] == kind]
-    return result
+    """The first measured strategy whose token is of `kind` (the built-ins give one of each)."""
+    return next(r for r in comparison["strategies"].values() if r["token"]["kind"] == kind)
 
 
 def verdict(comparison: dict[str, Any], claim_id: str) -> str:
@@ -30,10 +31,10 @@ def test_every_strategy_and_every_claim_is_there(comparison):
     assert verdicts <= {"holds", "holds with a caveat", "wrong"}
 
 
-def test_c1_no_token_is_a_hash_and_no_two_are_the_same_kind(comparison):
+def test_c1_no_token_is_a_hash_and_the_three_are_three_kinds(comparison):
     kinds = [r["token"]["kind"] for r in comparison["strategies"].values()]
     assert HEX_DIGEST not in kinds
-    assert len(set(kinds)) == len(kinds)
+    assert {ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON} <= set(kinds)
     assert verdict(comparison, "C1") == "wrong"
 
 
@@ -48,7 +49,7 @@ def test_c2_a_basic_token_is_base64_credentials_not_40_hex_characters(comparison
 
 def test_c3_the_jwt_is_longer_than_the_other_two(comparison):
     jwt = of_kind(comparison, SIGNED_JSON)
-    others = [r for r in comparison["strategies"].values() if r is not jwt]
+    others = [r for r in comparison["strategies"].values() if r["token"]["kind"] != SIGNED_JSON]
     assert all(jwt["token"]["bytes"] > r["token"]["bytes"] for r in others)
     assert all(jwt["token"]["header_bytes"] > r["token"]["header_bytes"] for r in others)
     assert verdict(comparison, "C3") == "holds"
@@ -69,7 +70,7 @@ def test_c4_a_leaked_basic_token_is_the_password_and_has_no_integrity_check(comp
 
 def test_c5_opaque_tokens_cost_a_stored_key_and_a_round_trip_and_buy_logout(comparison):
     opaque = of_kind(comparison, OPAQUE)
-    others = [r for r in comparison["strategies"].values() if r is not opaque]
+    others = [r for r in comparison["strategies"].values() if not r["strategy"]["stateful"]]
     assert opaque["store"]["keys_per_token"] >= 1
     assert opaque["store"]["bytes_per_token"] > 0
     assert opaque["round_trips"]["store"] == 1
@@ -124,3 +125,18 @@ def test_c10_missing_and_invalid_tokens_get_401_with_a_challenge_not_403(compari
 def test_c11_a_token_works_from_any_client_that_holds_it(comparison):
     assert all(r["replay_from_another_client"] == 200 for r in comparison["strategies"].values())
     assert verdict(comparison, "C11") == "holds with a caveat"
+
+
+def test_claims_weigh_every_strategy_of_a_kind_and_tolerate_kinds_they_do_not_know(comparison):
+    results = comparison["strategies"]
+    jwt_name = next(n for n, r in results.items() if r["token"]["kind"] == SIGNED_JSON)
+    unknown = {**results[jwt_name], "token": {**results[jwt_name]["token"], "kind": "a new kind"}}
+    tampered = {**results[jwt_name], "leak": {"reveals": "nothing", "decoded": None}}
+    widened = {**results, "jwt-again": results[jwt_name], "unknown": unknown, "sealed": tampered}
+
+    claims = {claim["id"]: claim for claim in evaluate(widened)}
+    assert [claim["id"] for claim in evaluate(widened)] == [f"C{i}" for i in range(1, 12)]
+    assert "jwt-again" in claims["C7"]["evidence"] and "sealed" in claims["C7"]["evidence"]
+    assert "unknown" not in claims["C7"]["evidence"]
+    assert claims["C7"]["verdict"] == "holds with a caveat"  # readable in one, not in another
+    assert "unknown" in claims["C3"]["evidence"]

@@ -42,14 +42,32 @@ def new_secret_key() -> str:
 
 
 def secret_key(value: str) -> str:
-    """The parser of PASETO_SECRET_KEY; its error never repeats the value."""
+    """The parser of PASETO_SECRET_KEY; its error never repeats the value.
+
+    pyseto builds a key from any k4.secret whose body holds 32 bytes or more; a
+    PASERK secret is the 32-byte seed then its 32-byte public key, so the public
+    half is checked against the seed, and a truncated or mistyped key is refused.
+    """
+    prefix, paserk = "k4.secret.", str(value)
+    body = paserk.removeprefix(prefix)
     try:
-        key = Key.from_paserk(str(value))
-    except (ValueError, pyseto.PysetoError):
-        key = None
-    if key is None or not (key.version == 4 and key.purpose == "public" and key.is_secret):
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        seed, public = raw[:32], raw[32:]
+        valid = (
+            paserk.startswith(prefix)
+            and len(raw) == 64
+            and public
+            == (
+                Ed25519PrivateKey.from_private_bytes(seed)
+                .public_key()
+                .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            )
+        )
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
         raise ValueError(f"must be a v4 secret key as a PASERK (k4.secret.…); {HOW_TO_MAKE_A_KEY}")
-    return str(value)
+    return paserk
 
 
 def read_payload(token: str) -> dict | None:

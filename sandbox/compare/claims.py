@@ -2,7 +2,10 @@
 
 Strategies are picked by what their tokens were measured to be (encoded
 credentials, opaque, signed JSON), not by name, so a plugin strategy counts too.
-A claim whose strategies were not measured (`--strategies`) is left out.
+Several strategies may share a kind (a plug-in, a variant): a claim about a kind
+is weighed on each of them. A kind no claim names (a PASETO, say) still counts
+where a claim takes every strategy (C1, C3, C10, C11). A claim whose strategies
+were not measured (`--strategies`) is left out.
 """
 
 from collections.abc import Callable
@@ -27,9 +30,21 @@ def of_kind(results: Results, kind: str) -> Results:
     return {name: r for name, r in results.items() if r["token"]["kind"] == kind}
 
 
-def first_of_kind(results: Results, kind: str) -> tuple[str, dict[str, Any]] | None:
-    """(name, result) of the first strategy whose token is of `kind`; None if none was measured."""
-    return next(iter(of_kind(results, kind).items()), None)
+def each_of_kind(
+    results: Results, kind: str, claim_id: str, claim: str,
+    weigh: Callable[[str, dict[str, Any]], tuple[str, str]],
+) -> Claim | None:  # fmt: skip
+    """A claim weighed on every measured strategy of `kind` (several columns may share one).
+
+    `weigh(name, result)` gives (evidence, verdict) for one strategy; where their
+    verdicts differ, the claim holds with a caveat. None if none of `kind` was measured.
+    """
+    weighed = [weigh(name, r) for name, r in of_kind(results, kind).items()]
+    if not weighed:
+        return None
+    verdicts = {verdict for _, verdict in weighed}
+    verdict = verdicts.pop() if len(verdicts) == 1 else CAVEAT
+    return Claim(claim_id, claim, " ".join(evidence for evidence, _ in weighed), verdict)
 
 
 def c1(results: Results) -> Claim | None:
@@ -96,115 +111,103 @@ def c3(results: Results) -> Claim | None:
 
 
 def c4(results: Results) -> Claim | None:
-    if (found := first_of_kind(results, ENCODED_CREDENTIALS)) is None:
-        return None
-    name, r = found
-    reveals_password = r["leak"]["reveals"] == "password"
-    expiry = r["expiry"]["with_ttl_1s_refused_after_s"]
-    return Claim(
-        "C4",
-        "Basic authentication is too simple and easy to break.",
-        f"A leaked {name} token decodes to '{r['leak']['decoded']}': there is nothing to break, "
-        f"it is the password, sent on every request; "
-        f"{'the same' if not r['token']['new_each_login'] else 'a new'} token at each login, "
-        f"{'never expiring' if expiry is None else f'expiring after {expiry} s'}, "
-        f"logout answers {r['logout']['status']}. {r['tamper']['accepted_same_meaning']} of "
-        f"{r['tamper']['tried']} one-character changes still decoded to the same credentials "
-        "and were accepted: Basic has no integrity check of its own. Guessing is slow only "
-        "because each request "
-        f"pays a password hash ({r['cost']['request_ratio']}× the /public baseline); "
-        "safe only behind TLS.",
-        CAVEAT if reveals_password else WRONG,
-    )
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        expiry = r["expiry"]["with_ttl_1s_refused_after_s"]
+        evidence = (
+            f"A leaked {name} token decodes to '{r['leak']['decoded']}': there is nothing to "
+            "break, it is the password, sent on every request; "
+            f"{'the same' if not r['token']['new_each_login'] else 'a new'} token at each login, "
+            f"{'never expiring' if expiry is None else f'expiring after {expiry} s'}, "
+            f"logout answers {r['logout']['status']}. {r['tamper']['accepted_same_meaning']} of "
+            f"{r['tamper']['tried']} one-character changes still decoded to the same "
+            "credentials and were accepted: Basic has no integrity check of its own. Guessing "
+            f"is slow only because each request pays a password hash "
+            f"({r['cost']['request_ratio']}× the /public baseline); safe only behind TLS."
+        )
+        return evidence, CAVEAT if r["leak"]["reveals"] == "password" else WRONG
+
+    claim = "Basic authentication is too simple and easy to break."
+    return each_of_kind(results, ENCODED_CREDENTIALS, "C4", claim, weigh)
 
 
 def c5(results: Results) -> Claim | None:
-    if (found := first_of_kind(results, OPAQUE)) is None:
-        return None
-    name, r = found
-    stored = r["store"]["keys_per_token"] > 0
-    return Claim(
-        "C5",
-        "Opaque Bearer tokens are harder to maintain, because every token must be stored.",
-        f"{name} keeps {r['store']['keys_per_token']:g} key and {r['store']['bytes_per_token']} B "
-        f"per token ({r['store']['method']}) and makes {r['round_trips']['store']} store round "
-        f"trip per request; with the store down /protected answers "
-        f"{r['store_down']['protected_status']}. In exchange logout "
-        f"{'revokes the token at once' if r['logout']['revoked'] else 'does not revoke'}.",
-        CAVEAT if stored else WRONG,
-    )
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        evidence = (
+            f"{name} keeps {r['store']['keys_per_token']:g} key and "
+            f"{r['store']['bytes_per_token']} B per token ({r['store']['method']}) and makes "
+            f"{r['round_trips']['store']} store round trip per request; with the store down "
+            f"/protected answers {r['store_down']['protected_status']}. In exchange logout "
+            f"{'revokes the token at once' if r['logout']['revoked'] else 'does not revoke'}."
+        )
+        return evidence, CAVEAT if r["store"]["keys_per_token"] > 0 else WRONG
+
+    claim = "Opaque Bearer tokens are harder to maintain, because every token must be stored."
+    return each_of_kind(results, OPAQUE, "C5", claim, weigh)
 
 
 def c6(results: Results) -> Claim | None:
-    if (found := first_of_kind(results, SIGNED_JSON)) is None:
-        return None
-    name, r = found
-    no_store = r["round_trips"]["store"] == 0
-    return Claim(
-        "C6",
-        "With JWT no database is needed: the token holds everything the server needs.",
-        f"Verifying a {name} token took {r['round_trips']['store']} store round trips, but the "
-        f"protected route still made {r['round_trips']['user_table']} user-table query to load "
-        f"the user, and logout answers {r['logout']['status']}: revoking needs server state "
-        "again.",
-        CAVEAT if no_store else WRONG,
-    )
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        evidence = (
+            f"Verifying a {name} token took {r['round_trips']['store']} store round trips, but "
+            f"the protected route still made {r['round_trips']['user_table']} user-table query "
+            f"to load the user, and logout answers {r['logout']['status']}: revoking needs "
+            "server state again."
+        )
+        return evidence, CAVEAT if r["round_trips"]["store"] == 0 else WRONG
+
+    claim = "With JWT no database is needed: the token holds everything the server needs."
+    return each_of_kind(results, SIGNED_JSON, "C6", claim, weigh)
 
 
 def c7(results: Results) -> Claim | None:
-    if (found := first_of_kind(results, SIGNED_JSON)) is None:
-        return None
-    name, r = found
-    readable = r["leak"]["reveals"] == "claims"
-    return Claim(
-        "C7",
-        "The server decrypts a JWT to learn who the user is.",
-        f"A {name} token is signed, not encrypted: without the key, its payload reads "
-        f"{r['leak']['decoded']}.",
-        WRONG if readable else HOLDS,
-    )
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        evidence = (
+            f"A {name} token is signed, not encrypted: without the key, its payload reads "
+            f"{r['leak']['decoded']}."
+        )
+        return evidence, WRONG if r["leak"]["reveals"] == "claims" else HOLDS
+
+    claim = "The server decrypts a JWT to learn who the user is."
+    return each_of_kind(results, SIGNED_JSON, "C7", claim, weigh)
 
 
 def c8(results: Results) -> Claim | None:
-    if (found := first_of_kind(results, SIGNED_JSON)) is None:
-        return None
-    name, r = found
-    structure = r["token"]["structure"]
-    three = structure["parts"] == 3 and {"alg", "typ"} <= set(structure.get("header", []))
-    return Claim(
-        "C8",
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        structure = r["token"]["structure"]
+        three = structure["parts"] == 3 and {"alg", "typ"} <= set(structure.get("header", []))
+        evidence = (
+            f"{name}: {structure['parts']} parts; header fields {structure.get('header')}, "
+            f"payload fields {structure.get('payload')}, then the signature."
+        )
+        return evidence, HOLDS if three else WRONG
+
+    claim = (
         "A JWT has three dot-separated parts: a header (type, algorithm), a payload (user "
-        "data) and a signature.",
-        f"{name}: {structure['parts']} parts; header fields {structure.get('header')}, payload "
-        f"fields {structure.get('payload')}, then the signature.",
-        HOLDS if three else WRONG,
+        "data) and a signature."
     )
+    return each_of_kind(results, SIGNED_JSON, "C8", claim, weigh)
 
 
 def c9(results: Results) -> Claim | None:
-    if (found := first_of_kind(results, SIGNED_JSON)) is None:
-        return None
-    name, r = found
-    tamper = r["tamper"]
-    in_claims = sum(tamper["accepted_by_part"].get(part, 0) for part in ("0", "1"))
-    in_signature = tamper["accepted_by_part"].get("2", 0)
-    detected = in_claims == 0 and r["alg_none_status"] == 401
-    evidence = (
-        f"{tamper['tried']} one-character changes across a {name} token: {tamper['refused']} "
-        f"refused, {in_claims} accepted in the header or payload; an unsigned token "
-        f"(alg: none) got {r['alg_none_status']}."
-    )
-    if in_signature:
-        evidence += (
-            f" {in_signature} change(s) to the signature's unused last bits were accepted: they "
-            "decode to the same signature, so the token means the same."
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        tamper = r["tamper"]
+        in_claims = sum(tamper["accepted_by_part"].get(part, 0) for part in ("0", "1"))
+        in_signature = tamper["accepted_by_part"].get("2", 0)
+        evidence = (
+            f"{tamper['tried']} one-character changes across a {name} token: "
+            f"{tamper['refused']} refused, {in_claims} accepted in the header or payload; an "
+            f"unsigned token (alg: none) got {r['alg_none_status']}."
         )
-    return Claim(
-        "C9",
-        "The signature lets the server detect any change to the header or the payload.",
-        evidence,
-        HOLDS if detected else WRONG,
-    )
+        if in_signature:
+            evidence += (
+                f" {in_signature} change(s) to the signature's unused last bits were accepted: "
+                "they decode to the same signature, so the token means the same."
+            )
+        detected = in_claims == 0 and r["alg_none_status"] == 401
+        return evidence, HOLDS if detected else WRONG
+
+    claim = "The signature lets the server detect any change to the header or the payload."
+    return each_of_kind(results, SIGNED_JSON, "C9", claim, weigh)
 
 
 def c10(results: Results) -> Claim | None:
