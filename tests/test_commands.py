@@ -1,4 +1,4 @@
-"""CONTRACT §4: `auth-sandbox` and `flask --app sandbox`, as a user types them."""
+"""The commands (`auth-sandbox` and `flask --app sandbox`), as a user types them."""
 
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""CONTRACT §2's 429: failed logins are limited per username and per client (CONTRACT §3)."""
+"""The 429 of the failed-login limits: failures are limited per username and per client."""
 
 import base64
 

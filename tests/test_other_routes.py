@@ -1,4 +1,4 @@
-"""CONTRACT §2: `/logout`, `/strategy`, `/healthz`, `/public`, and JSON bodies for every error."""
+"""`/logout`, `/strategy`, `/healthz`, `/public`, and JSON bodies for every error."""
 
 import pytest
 from flask_jwt_extended import jwt_required

@@ -1,4 +1,4 @@
-"""CONTRACT §2, `GET /protected`, for every strategy.
+"""`GET /protected`, for every strategy.
 
 Attacks that only make sense against one kind of token (an `alg: none` JWT, a
 JWT that is not valid yet) are sent to every strategy: to the others they are

@@ -1,4 +1,4 @@
-"""CONTRACT §2, `POST /token`, for every strategy."""
+"""`POST /token`, for every strategy."""
 
 import pytest
 
