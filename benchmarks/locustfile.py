@@ -22,6 +22,7 @@ the defaults are the lesson's demo user, seeded in development.
 import itertools
 
 from locust import constant, events, task
+from locust.argument_parser import LocustArgumentParser
 from locust.contrib.fasthttp import FastHttpUser
 
 SCENARIOS = ("steady", "login", "logout", "public")
@@ -29,7 +30,7 @@ _turns = itertools.count()
 
 
 @events.init_command_line_parser.add_listener
-def add_arguments(parser) -> None:
+def add_arguments(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--scenario",
         choices=SCENARIOS,
@@ -43,8 +44,13 @@ def add_arguments(parser) -> None:
         env_var="AUTH_SANDBOX_USERNAMES",
         help="Comma-separated users to log in as, in turn.",
     )
-    parser.add_argument("--password", default="12341234", env_var="AUTH_SANDBOX_PASSWORD",
-                        is_secret=True, help="Their password.")  # fmt: skip
+    parser.add_argument(
+        "--password",
+        default="12341234",
+        env_var="AUTH_SANDBOX_PASSWORD",
+        is_secret=True,
+        help="Their password.",
+    )
 
 
 class StrategyUser(FastHttpUser):
@@ -94,8 +100,9 @@ class StrategyUser(FastHttpUser):
                 response.success()
             else:
                 response.failure(f"logout: {response.status_code}, expected {expected[0]}")
-        with self.client.get("/protected", headers=header, name="/protected (after logout)",
-                             catch_response=True) as response:  # fmt: skip
+        with self.client.get(
+            "/protected", headers=header, name="/protected (after logout)", catch_response=True
+        ) as response:
             if response.status_code == expected[1]:
                 response.success()
             else:

@@ -12,7 +12,7 @@ from typing import Any
 
 import psutil
 
-from sandbox.processes import free_port, stop, wait_for_http
+from sandbox.processes import flags, free_port, stop, wait_for_http
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
@@ -40,9 +40,13 @@ def gunicorn(
     env: dict[str, str], workers: int, threads: int
 ) -> Iterator[tuple[str, psutil.Process]]:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
-               str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-               "sandbox:create_app()"]  # fmt: skip
+    options = {
+        "--workers": workers,
+        "--threads": threads,
+        "--bind": f"127.0.0.1:{port}",
+        "--log-level": "warning",
+    }
+    command = [sys.executable, "-m", "gunicorn", *flags(options), "sandbox:create_app()"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -57,21 +61,33 @@ def gunicorn(
 
 def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> float:
     """Run locust headless against `url`; the CPU seconds that locust's processes used."""
-    common = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--scenario", load.scenario,
-              "--usernames", ",".join(login.usernames), "--password", login.password]  # fmt: skip
+    options = {
+        "--scenario": load.scenario,
+        "--usernames": ",".join(login.usernames),
+        "--password": login.password,
+    }
+    common = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *flags(options)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ExitStack() as stack:
         master_args: list[str] = []
         port = free_port()
         if load.locust_workers:
-            master_args = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
-                           str(port), "--expect-workers", str(load.locust_workers)]  # fmt: skip
+            bind = {"--master-bind-host": "127.0.0.1", "--master-bind-port": port}
+            master_args = ["--master", *flags(bind), "--expect-workers", str(load.locust_workers)]
+        run = {
+            "--host": url,
+            "--users": load.users,
+            "--spawn-rate": load.users,
+            "--run-time": f"{load.duration}s",
+            "--csv": csv_prefix,
+            "--stop-timeout": 2,
+        }
         master = subprocess.Popen(
-            [*common, "--host", url, "--headless", "--users", str(load.users),
-             "--spawn-rate", str(load.users), "--run-time", f"{load.duration}s",
-             "--csv", str(csv_prefix), "--only-summary", "--stop-timeout", "2", *master_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [*common, *flags(run), "--headless", "--only-summary", *master_args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(load.locust_workers):
             worker = subprocess.Popen(
                 [*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],

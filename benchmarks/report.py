@@ -47,8 +47,9 @@ def summarize(bench: dict[str, Any]) -> dict[str, Any]:
     for results in bench["rounds"]:
         add_ratios(results)
     bench["targets"] = median_of_rounds(bench["rounds"])
-    bench["checks"] = [check for t in bench["targets"] if t["target"] != BASELINE
-                       for check in checks(t)]  # fmt: skip
+    bench["checks"] = [
+        check for t in bench["targets"] if t["target"] != BASELINE for check in checks(t)
+    ]
     bench["warnings"] = warnings(bench)
     return bench
 
@@ -56,13 +57,25 @@ def summarize(bench: dict[str, Any]) -> dict[str, Any]:
 def checks(target: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     if target["cpu_ratio"] is not None:
-        found.append({"target": target["target"], "what": "server CPU per request",
-                      "limit": f"<= {MAX_CPU_RATIO}x", "ratio": target["cpu_ratio"],
-                      "met": target["cpu_ratio"] <= MAX_CPU_RATIO})  # fmt: skip
+        found.append(
+            {
+                "target": target["target"],
+                "what": "server CPU per request",
+                "limit": f"<= {MAX_CPU_RATIO}x",
+                "ratio": target["cpu_ratio"],
+                "met": target["cpu_ratio"] <= MAX_CPU_RATIO,
+            }
+        )
     if target["rps_ratio"] is not None:
-        found.append({"target": target["target"], "what": "throughput",
-                      "limit": f">= {MIN_THROUGHPUT_RATIO}x", "ratio": target["rps_ratio"],
-                      "met": target["rps_ratio"] >= MIN_THROUGHPUT_RATIO})  # fmt: skip
+        found.append(
+            {
+                "target": target["target"],
+                "what": "throughput",
+                "limit": f">= {MIN_THROUGHPUT_RATIO}x",
+                "ratio": target["rps_ratio"],
+                "met": target["rps_ratio"] >= MIN_THROUGHPUT_RATIO,
+            }
+        )
     return found
 
 
@@ -76,8 +89,10 @@ def warnings(bench: dict[str, Any]) -> list[str]:
                 "understates the server; read server CPU per request, or add --locust-workers."
             )
         if target["failures"]:
-            found.append(f"{target['target']}: {target['failures']} of {target['requests']} "
-                         "requests failed (see raw/*_failures.csv).")  # fmt: skip
+            found.append(
+                f"{target['target']}: {target['failures']} of {target['requests']} "
+                "requests failed (see raw/*_failures.csv)."
+            )
     return found
 
 
@@ -116,7 +131,7 @@ def to_markdown(bench: dict[str, Any]) -> str:
         "| target | requests | failures | req/s (steady) | x baseline | p50 / p95 / p99 ms "
         "| server CPU ms/req | x baseline | locust CPU |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]  # fmt: skip
+    ]
     for t in bench["targets"]:
         lines.append(
             f"| {t['target']} | {t['requests']} | {t['failures']} | {t['steady_rps']:g} "
@@ -127,10 +142,16 @@ def to_markdown(bench: dict[str, Any]) -> str:
     windows = sorted({t["window"] for t in bench["targets"]})
     lines += ["", f"Request rate and server CPU per request: {'; '.join(windows)}."]
     lines += ["", "## Targets (against the baseline of this run)", ""]
-    lines += [f"- {c['target']}: {c['what']} {c['ratio']:g}x (target {c['limit']}): "
-              f"{'met' if c['met'] else 'MISSED'}" for c in bench["checks"]]  # fmt: skip
-    lines += [slow_hash_note(t, env) for t in bench["targets"]
-              if t["cpu_ratio"] and t["cpu_ratio"] >= SLOW_HASH_RATIO]  # fmt: skip
+    lines += [
+        f"- {c['target']}: {c['what']} {c['ratio']:g}x (target {c['limit']}): "
+        f"{'met' if c['met'] else 'MISSED'}"
+        for c in bench["checks"]
+    ]
+    lines += [
+        slow_hash_note(t, env)
+        for t in bench["targets"]
+        if t["cpu_ratio"] and t["cpu_ratio"] >= SLOW_HASH_RATIO
+    ]
     if bench["warnings"]:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in bench["warnings"]]
     lines += ["", "![throughput](throughput.png)", "", "![latency](latency.png)", ""]
@@ -156,8 +177,9 @@ def plots(bench: dict[str, Any], outdir: Path) -> None:
     cpu_values = [t["server_cpu_ms_per_request"] or 0 for t in targets]
     cpu.bar(labels, cpu_values, color="#dd8452")
     if baseline["server_cpu_ms_per_request"]:
-        cpu.axhline(baseline["server_cpu_ms_per_request"], color="black", linestyle="--",
-                    label="baseline")  # fmt: skip
+        cpu.axhline(
+            baseline["server_cpu_ms_per_request"], color="black", linestyle="--", label="baseline"
+        )
         cpu.legend()
     cpu.set_yscale("log")
     cpu.set_title("Server CPU per request")
@@ -171,8 +193,12 @@ def plots(bench: dict[str, Any], outdir: Path) -> None:
     figure, axis = plt.subplots(figsize=(11, 4))
     width = 0.27
     for offset, (key, name) in enumerate([("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")]):
-        axis.bar([i + (offset - 1) * width for i in range(len(targets))],
-                 [max(t[key], 0.1) for t in targets], width, label=name)  # fmt: skip
+        axis.bar(
+            [i + (offset - 1) * width for i in range(len(targets))],
+            [max(t[key], 0.1) for t in targets],
+            width,
+            label=name,
+        )
     axis.set_xticks(range(len(targets)), labels, fontsize=8)
     axis.set_yscale("log")
     axis.set_ylabel("ms (log scale)")

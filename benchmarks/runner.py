@@ -105,9 +105,12 @@ def server_env(config: Mapping[str, Any]) -> dict[str, str]:
 
 
 def measure_target(
-    target: Target, options: Options, config: Mapping[str, Any] | None, login: Credentials,
+    target: Target,
+    options: Options,
+    config: Mapping[str, Any] | None,
+    login: Credentials,
     rawdir: Path,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """One target's run; `config` None loads the deployment at `options.host` instead."""
     csv_prefix = rawdir / target.label.replace(" ", "_").replace("/", "")
     csv_prefix.parent.mkdir(parents=True, exist_ok=True)

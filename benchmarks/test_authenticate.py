@@ -9,44 +9,63 @@ Basic pays werkzeug's default password hash (PASSWORD_HASH_METHOD) on every call
 `basic + cache` shows it with BASIC_AUTH_CACHE_TTL.
 """
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import pytest
+from flask import Flask
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from strategies import registry
+from sandbox.users import User
+from strategies import base, registry
 
-CASES = {name: (name, {}) for name in registry.names()} | {
+Case = tuple[str, Mapping[str, Any]]  # (strategy, its settings)
+
+CASES: dict[str, Case] = {name: (name, {}) for name in registry.names()} | {
     f"{name} + {variant}": (name, settings)
     for name in registry.names()
     for variant, settings in registry.load(name).variants.items()
 }
 
 
-@pytest.fixture(params=CASES.values(), ids=CASES.keys())
-def app(request, tmp_path):
+@pytest.fixture(params=CASES.values(), ids=list(CASES))
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     name, settings = request.param
-    return create_app({"AUTH_STRATEGY": name, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": None,
-                       "DATABASE_URL": None, "JWT_SECRET_KEY": None, **settings})  # fmt: skip
+    return create_app(
+        {
+            "AUTH_STRATEGY": name,
+            "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": None,
+            "DATABASE_URL": None,
+            "JWT_SECRET_KEY": None,
+            **settings,
+        }
+    )
 
 
-def test_authenticate(benchmark, app):
+def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:
     client = app.test_client()
-    issued = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}).json
+    login = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
+    issued = login.json
+    assert issued is not None, login.status_code
     header = {"Authorization": f"{issued['token_type']} {issued['token']}"}
     strategy = extensions.strategy(app)
 
-    def authenticate():
+    def authenticate() -> base.User:
         with app.test_request_context("/protected", headers=header):
             return strategy.authenticate()
 
     assert benchmark(authenticate).username == DEMO_USERNAME
 
 
-def test_public_lookup(benchmark, tmp_path):
+def test_public_lookup(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
     app = create_app({"AUTH_STRATEGY": "jwt", "INSTANCE_PATH": str(tmp_path), "REDIS_URL": None})
     users = extensions.users(app)
 
-    def lookup():
+    def lookup() -> User | None:
         with app.test_request_context("/public"):
             return users.find(DEMO_USERNAME)
 

@@ -3,7 +3,9 @@
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from flask.cli import ScriptInfo
@@ -16,6 +18,8 @@ from sandbox.compare.runner import run_comparison
 from sandbox.strategy_list import as_text, describe_all
 from strategies import registry
 
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
+
 
 @click.group()
 @click.pass_context
@@ -25,10 +29,15 @@ def main(ctx: click.Context) -> None:
     ctx.obj = ScriptInfo(create_app=create_app, set_debug_flag=False)
 
 
-def whole_number(flag: str, default: int, text: str):
+def whole_number(flag: str, default: int, text: str) -> Callable[[Decorated], Decorated]:
     """A --flag taking a whole number: at least 0 where the default is 0, else at least 1."""
-    return click.option(flag, type=click.IntRange(min=min(default, 1)), default=default,
-                        show_default=True, help=text)  # fmt: skip
+    return click.option(
+        flag,
+        type=click.IntRange(min=min(default, 1)),
+        default=default,
+        show_default=True,
+        help=text,
+    )
 
 
 def select_strategies(strategies: str | None) -> list[str]:
@@ -98,10 +107,14 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> No
 @whole_number("--locust-workers", 0, "Run locust distributed: a master and N local workers.")
 @click.option("--host", help="Load an existing deployment at this URL instead of starting servers.")
 @whole_number("--rounds", 1, "Run every target N times, interleaved; report the medians.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("benchmarks/results"), show_default=True,
-              help="A timestamped folder is written below it.")  # fmt: skip
-def bench(output: Path, strategies: str | None, **options) -> None:
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("benchmarks/results"),
+    show_default=True,
+    help="A timestamped folder is written below it.",
+)
+def bench(output: Path, strategies: str | None, **options: Any) -> None:
     """Load-test every strategy and a no-auth baseline under gunicorn with locust."""
     try:
         from benchmarks import report
@@ -125,8 +138,9 @@ def bench(output: Path, strategies: str | None, **options) -> None:
 
 
 @main.command("strategies")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def list_strategies(fmt: str) -> None:
     """List every registered strategy, installed plug-ins too: facts, settings, variants."""
     described, broken = describe_all()

@@ -10,8 +10,9 @@ each loader to one of these types.
 
 from dataclasses import dataclass
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response  # flask's subclasses it; HTTPException gives this one
 
 from strategies.base import Strategy
 from strategies.errors import (

@@ -9,6 +9,7 @@ stays bounded per worker.
 
 import math
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -76,7 +77,7 @@ class LoginLimits:
         for scope, key in (("user", username), ("client", client)):
             self._call("hit", self.limits[scope], scope, key)
 
-    def _call(self, method: str, *args):
+    def _call(self, method: str, *args: Any) -> Any:
         if self.shared is not None and time.monotonic() >= self._shared_down_until:
             try:
                 return getattr(self.shared, method)(*args)

@@ -4,6 +4,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Mapping
 
 
 def free_port() -> int:
@@ -11,6 +12,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def flags(options: Mapping[str, object]) -> list[str]:
+    """Command-line arguments from {"--flag": value}: ["--flag", "value", ...]."""
+    return [str(part) for flag, value in options.items() for part in (flag, value)]
 
 
 def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import redis
 
-from sandbox.processes import free_port, stop
+from sandbox.processes import flags, free_port, stop
 
 
 class RedisServer:
@@ -29,11 +29,14 @@ class RedisServer:
 
     def start(self, timeout: float = 10.0) -> None:
         executable = shutil.which("redis-server") or "redis-server"
-        self.process = subprocess.Popen(
-            [executable, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", self._workdir.name],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        options = {
+            "--bind": "127.0.0.1",
+            "--port": self.port,
+            "--save": "",
+            "--appendonly": "no",
+            "--dir": self._workdir.name,
+        }
+        self.process = subprocess.Popen([executable, *flags(options)], stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
         while True:
@@ -61,7 +64,7 @@ class RedisServer:
         self.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
 

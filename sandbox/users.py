@@ -1,17 +1,30 @@
 """The user table and what the app and the strategies ask of it."""
 
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, select
 from sqlalchemy.exc import DatabaseError, IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-db = SQLAlchemy()
+
+class Base(DeclarativeBase):
+    """SQLAlchemy's typed declarative base, from which Flask-SQLAlchemy makes `db.Model`."""
 
 
-class User(db.Model):
+db = SQLAlchemy(model_class=Base)
+
+# A type checker cannot take a base class from an attribute (`db.Model`): it is shown `Base`,
+# from which db.Model is made (the same declarative base, with Flask-SQLAlchemy's mixins).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+class User(Model):
     __tablename__ = "users"
     # Never reuse a deleted user's id: a token still naming it must not open a new account.
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012

@@ -6,6 +6,8 @@ every strategy shares one client flow.
 """
 
 from base64 import b64encode
+from collections.abc import Mapping
+from typing import Any
 
 from strategies.base import REALM, IssuedToken, User
 from strategies.credential_cache import CredentialCache
@@ -36,7 +38,7 @@ class BasicStrategy(HTTPAuthStrategy):
     )
     variants = {"cache": {"BASIC_AUTH_CACHE_TTL": 300}}  # noqa: RUF012 - read-only
 
-    def __init__(self, config):
+    def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
         ttl = config["BASIC_AUTH_CACHE_TTL"]
         self.cache = CredentialCache(ttl) if ttl > 0 else None

@@ -9,10 +9,14 @@ Verifying a request is one GET.
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, cast
 
-from strategies.base import REALM, STORE_DOWN, IssuedToken, User
+from flask import Flask
+from redis import Redis
+
+from strategies.base import REALM, STORE_DOWN, IssuedToken, User, UserDirectory
 from strategies.errors import InvalidCredentials, RevokedToken, StoreUnavailable
 from strategies.headers import request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
@@ -44,12 +48,18 @@ class BearerStrategy(HTTPAuthStrategy):
         "Redis maps a digest of each token to its user until the TTL ends."
     )
     refusal = "Unknown or expired token"
+    store: Redis  # never None: a stateful strategy is given its store (checked in init_app)
 
-    def __init__(self, config):
+    def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
-        self.ttl = config["TOKEN_TTL"]
-        self.key_prefix = config["REDIS_KEY_PREFIX"] + "token:"
-        self.user_prefix = config["REDIS_KEY_PREFIX"] + "user-tokens:"
+        self.ttl: int = config["TOKEN_TTL"]
+        self.key_prefix: str = config["REDIS_KEY_PREFIX"] + "token:"
+        self.user_prefix: str = config["REDIS_KEY_PREFIX"] + "user-tokens:"
+
+    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
+        if store is None:
+            raise TypeError(f"the {self.name!r} strategy is stateful: init_app needs a token store")
+        super().init_app(app, users, store)
 
     def make_http_auth(self) -> StrictTokenAuth:
         auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)
@@ -78,7 +88,8 @@ class BearerStrategy(HTTPAuthStrategy):
     def _verify(self, token: str) -> User | None:
         """flask-httpauth's verify_token callback: the token's user, or None if unknown."""
         with store_errors():
-            value = self.store.get(self.key(token))
+            # redis-py types every reply as possibly awaitable; a synchronous client's is not.
+            value = cast(bytes | None, self.store.get(self.key(token)))
         if value is None:
             return None
         if value == REVOKED:
@@ -96,7 +107,7 @@ class BearerStrategy(HTTPAuthStrategy):
     def revoke_user(self, user_id: int) -> int:
         user_tokens = self.user_tokens_key(user_id)
         with store_errors():
-            keys = self.store.smembers(user_tokens)
+            keys = cast(set[bytes], self.store.smembers(user_tokens))
             transaction = self.store.pipeline()
             for key in keys:
                 transaction.set(key, REVOKED, xx=True, keepttl=True)

@@ -6,15 +6,19 @@ token stays valid until it expires. (The module is not named `jwt` so that it
 cannot shadow PyJWT.)
 """
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 import jwt as pyjwt
-from flask import current_app
+from flask import Flask, current_app
+from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, create_access_token
 from flask_jwt_extended.config import config as jwt_settings
 from jwt import ExpiredSignatureError, ImmatureSignatureError, InvalidTokenError
+from redis import Redis
 
-from strategies.base import IssuedToken, Strategy, User
+from strategies.base import IssuedToken, Strategy, User, UserDirectory
 from strategies.errors import (
     AuthError,
     ExpiredToken,
@@ -29,10 +33,10 @@ from strategies.settings import Setting, development_secret, random_secret
 SECRET_FILE = "jwt-secret.key"  # in the instance folder: the development key
 
 
-def _answer_as(error_type: type[AuthError]):
+def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue]:
     """A flask-jwt-extended error loader that answers like the app's own AuthError handler."""
 
-    def loader(*_details):
+    def loader(*_details: object) -> ResponseReturnValue:
         return current_app.handle_user_exception(error_type())
 
     return loader
@@ -59,11 +63,11 @@ class JWTStrategy(Strategy):
         ),
     )
 
-    def __init__(self, config):
+    def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
-        self.ttl = config["TOKEN_TTL"]
+        self.ttl: int = config["TOKEN_TTL"]
 
-    def init_app(self, app, users, store) -> None:
+    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         super().init_app(app, users, store)
         key = self.config["JWT_SECRET_KEY"] or development_secret(
             app.instance_path, SECRET_FILE, random_secret

@@ -27,12 +27,14 @@ BIN = Path(sys.executable).parent
 def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     if not os.environ.get("REDIS_URL") and not RedisServer.available():
         need_service("the bench needs REDIS_URL or redis-server")
+    command = [BIN / "auth-sandbox", "bench", "--duration", "3", "--users", "4"]
     result = subprocess.run(
-        [BIN / "auth-sandbox", "bench", "--duration", "3", "--users", "4",
-         "--output", str(tmp_path)],
-        env={**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH}, capture_output=True, text=True,
+        [*command, "--output", str(tmp_path)],
+        env={**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH},
+        capture_output=True,
+        text=True,
         timeout=600,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     (outdir,) = tmp_path.iterdir()
     bench = json.loads((outdir / "results.json").read_text())
@@ -73,8 +75,10 @@ def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers():
 def test_the_steady_window_skips_the_warm_up(tmp_path):
     history = tmp_path / "run_stats_history.csv"
     rows = ["Timestamp,User Count,Name,Total Request Count"]
-    rows += [f"{100 + s},{0 if s == 0 else 4},Aggregated,{s * 10 if s < 3 else 30 + (s - 3) * 100}"
-             for s in range(10)]  # fmt: skip
+    rows += [
+        f"{100 + s},{0 if s == 0 else 4},Aggregated,{s * 10 if s < 3 else 30 + (s - 3) * 100}"
+        for s in range(10)
+    ]
     history.write_text("\n".join(rows) + "\n")
     assert steady_window(tmp_path / "run", users=4, warmup_s=2) == ((103, 30), (109, 630))
     assert steady_window(tmp_path / "run", users=4, warmup_s=60) is None
@@ -82,8 +86,14 @@ def test_the_steady_window_skips_the_warm_up(tmp_path):
 
 def test_rounds_are_summarized_by_their_median_ratios():
     def run(target: str, rps: float, cpu: float) -> dict:
-        return {"target": target, "requests": 10, "failures": 0, "steady_rps": rps,
-                "server_cpu_ms_per_request": cpu, "locust_cpu_per_process": 0.5}  # fmt: skip
+        return {
+            "target": target,
+            "requests": 10,
+            "failures": 0,
+            "steady_rps": rps,
+            "server_cpu_ms_per_request": cpu,
+            "locust_cpu_per_process": 0.5,
+        }
 
     rounds = [
         [run(BASELINE, 100, 1.0), run("jwt", 90, 1.1)],
@@ -99,23 +109,35 @@ def test_rounds_are_summarized_by_their_median_ratios():
 
 def test_the_bench_loads_an_existing_deployment(tmp_path):
     port = free_port()
-    environment = {**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH,
-                   "INSTANCE_PATH": str(tmp_path / "instance"), "REDIS_URL": ""}  # fmt: skip
-    server = subprocess.Popen([BIN / "auth-sandbox", "serve", "--strategy", "jwt", "--port",
-                               str(port)], env=environment, stderr=subprocess.DEVNULL)  # fmt: skip
+    environment = {
+        **os.environ,
+        "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "REDIS_URL": "",
+    }
+    server = subprocess.Popen(
+        [BIN / "auth-sandbox", "serve", "--strategy", "jwt", "--port", str(port)],
+        env=environment,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
+        command = [BIN / "auth-sandbox", "bench", "--host", f"http://127.0.0.1:{port}"]
+        options = ["--duration", "2", "--users", "2", "--output", str(tmp_path / "out")]
         result = subprocess.run(
-            [BIN / "auth-sandbox", "bench", "--host", f"http://127.0.0.1:{port}",
-             "--duration", "2", "--users", "2", "--output", str(tmp_path / "out")],
-            env=environment, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            [*command, *options],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         stop(server)
     assert result.returncode == 0, result.stderr[-3000:]
     (outdir,) = (tmp_path / "out").iterdir()
     bench = json.loads((outdir / "results.json").read_text())
     assert [t["target"] for t in bench["targets"]] == [BASELINE, "jwt"]
-    assert all(t["requests"] > 0 and t["server_cpu_ms_per_request"] is None
-               for t in bench["targets"])  # fmt: skip
+    assert all(
+        t["requests"] > 0 and t["server_cpu_ms_per_request"] is None for t in bench["targets"]
+    )
     assert f"the deployment at http://127.0.0.1:{port}" in (outdir / "report.md").read_text()

@@ -19,10 +19,20 @@ def test_json_holds_every_measurement_for_every_strategy(comparison):
     assert list(parsed["strategies"]) == registry.names()
     for result in parsed["strategies"].values():
         assert set(result) == {
-            "strategy", "token", "store", "round_trips", "cost", "store_down", "logout",
-            "expiry", "leak", "tamper", "unauthenticated", "replay_from_another_client",
+            "strategy",
+            "token",
+            "store",
+            "round_trips",
+            "cost",
+            "store_down",
+            "logout",
+            "expiry",
+            "leak",
+            "tamper",
+            "unauthenticated",
+            "replay_from_another_client",
             "alg_none_status",
-        }  # fmt: skip
+        }
         for timing in ("public", "request", "authenticate"):
             assert result["cost"][timing]["median_ms"] <= result["cost"][timing]["p95_ms"]
             assert result["cost"][timing]["samples"] >= 5
@@ -54,19 +64,15 @@ def test_the_terminal_table_names_every_strategy_and_verdict(comparison):
 def test_the_command_prints_json_on_stdout_and_writes_its_files(tmp_path, monkeypatch):
     monkeypatch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
     output = tmp_path / "out"
-    result = CliRunner().invoke(
-        main,
-        ["compare", "--format", "json", "--strategies", "bearer,jwt", "--budget", "0.05",
-         "--output", str(output)],
-    )  # fmt: skip
+    compare = ["compare", "--format", "json", "--strategies", "bearer,jwt", "--budget", "0.05"]
+    result = CliRunner().invoke(main, [*compare, "--output", str(output)])
     assert result.exit_code == 0, result.output
     parsed = json.loads(result.stdout)
     assert list(parsed["strategies"]) == ["bearer", "jwt"]
     assert {"C3", "C7", "C9"} <= {c["id"] for c in parsed["claims"]}
     assert "C4" not in {c["id"] for c in parsed["claims"]}  # it needs a Basic-style token
-    assert json.loads((output / "comparison.json").read_text())["strategies"].keys() == {
-        "bearer", "jwt"
-    }  # fmt: skip
+    written = json.loads((output / "comparison.json").read_text())
+    assert written["strategies"].keys() == {"bearer", "jwt"}
     assert (output / "comparison.md").read_text().startswith("|")
     assert (output / "comparison.png").read_bytes().startswith(b"\x89PNG")
 

@@ -25,9 +25,19 @@ def test_the_scheme_is_case_insensitive(scheme):
 
 @pytest.mark.parametrize(
     "header",
-    ["Basic abc", "Token abc", "Bearer", "Bearer ", "Bearer a b", "Bearer a, Bearer b",
-     "Bearer a=b", "Bearer ab\x00", "Bearer ab\xe9", "Bearer a\tb"],
-)  # fmt: skip
+    [
+        "Basic abc",
+        "Token abc",
+        "Bearer",
+        "Bearer ",
+        "Bearer a b",
+        "Bearer a, Bearer b",
+        "Bearer a=b",
+        "Bearer ab\x00",
+        "Bearer ab\xe9",
+        "Bearer a\tb",
+    ],
+)
 def test_anything_but_one_token68_under_the_scheme_is_invalid(header):
     with pytest.raises(InvalidCredentials):
         credentials(header, "Bearer")

@@ -76,8 +76,9 @@ def test_c5_opaque_tokens_cost_a_stored_key_and_a_round_trip_and_buy_logout(comp
     assert opaque["round_trips"]["store"] == 1
     assert opaque["store_down"]["protected_status"] == 503
     assert opaque["logout"]["revoked"]
-    assert all(r["store"]["keys_per_token"] == 0 and r["store_down"]["keeps_working"]
-               for r in others)  # fmt: skip
+    assert all(
+        r["store"]["keys_per_token"] == 0 and r["store_down"]["keeps_working"] for r in others
+    )
     assert verdict(comparison, "C5") == "holds with a caveat"
 
 

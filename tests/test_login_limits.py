@@ -13,8 +13,9 @@ ANOTHER_CLIENT = {"REMOTE_ADDR": "127.0.0.9"}
 
 
 def login(client, username=DEMO_USERNAME, password="wrong", environ=None):
-    return client.post("/token", json={"username": username, "password": password},
-                       environ_base=environ or {})  # fmt: skip
+    return client.post(
+        "/token", json={"username": username, "password": password}, environ_base=environ or {}
+    )
 
 
 def basic(username: str, password: str) -> dict[str, str]:

@@ -32,8 +32,15 @@ def plugin() -> type:
 
 
 def make(tmp_path: Path, **settings):
-    return create_app({**DEFAULTS, "AUTH_STRATEGY": PLUGIN, "INSTANCE_PATH": str(tmp_path),
-                       "PASSWORD_HASH_METHOD": CHEAP_HASH, **settings})  # fmt: skip
+    return create_app(
+        {
+            **DEFAULTS,
+            "AUTH_STRATEGY": PLUGIN,
+            "INSTANCE_PATH": str(tmp_path),
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            **settings,
+        }
+    )
 
 
 def test_the_plugin_brings_its_own_setting_with_its_rules(plugin, tmp_path):
@@ -114,11 +121,13 @@ print(json.dumps({"names": registry.names(), "protected": protected.status_code,
 
 
 def test_uninstalling_the_plugin_leaves_the_app_working(plugin, tmp_path):
+    script = [sys.executable, "-c", WITHOUT_PLUGIN]
     result = subprocess.run(
-        [sys.executable, "-c", WITHOUT_PLUGIN, PLUGIN_DISTRIBUTION, str(tmp_path),
-         DEMO_USERNAME, DEMO_PASSWORD],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [*script, PLUGIN_DISTRIBUTION, str(tmp_path), DEMO_USERNAME, DEMO_PASSWORD],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert PLUGIN not in seen["names"] and {"basic", "bearer", "jwt"} <= set(seen["names"])
@@ -154,8 +163,14 @@ def test_a_plugin_that_fails_to_import_is_named_and_the_others_keep_working(
     assert f"strategy '{broken_plugin}'" in message
     assert "ModuleNotFoundError" in message and "a_module_that_is_not_installed" in message
 
-    app = create_app({**DEFAULTS, "AUTH_STRATEGY": "jwt", "INSTANCE_PATH": str(tmp_path),
-                      "PASSWORD_HASH_METHOD": CHEAP_HASH})  # fmt: skip
+    app = create_app(
+        {
+            **DEFAULTS,
+            "AUTH_STRATEGY": "jwt",
+            "INSTANCE_PATH": str(tmp_path),
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        }
+    )
     assert app.test_client().get("/strategy").status_code == 200
 
     listing = CliRunner().invoke(main, ["strategies"])

@@ -33,8 +33,9 @@ def test_redis_holds_a_digest_of_the_token_never_the_token(make_app, redis_url, 
     issued = login(client)
     store = redis.Redis.from_url(redis_url, decode_responses=True)
     dump = {key: store.dump(key) for key in store.scan_iter(match=redis_prefix + "*")}
-    assert dump and not any(issued["token"] in key or issued["token"].encode() in value
-                            for key, value in dump.items())  # fmt: skip
+    assert dump and not any(
+        issued["token"] in key or issued["token"].encode() in value for key, value in dump.items()
+    )
     (key,) = store.scan_iter(match=redis_prefix + "token:*")
     assert key.endswith(token_digest(issued["token"]))
     assert store.get(key) == str(issued["user_id"])

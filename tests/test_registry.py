@@ -44,9 +44,13 @@ def test_a_strategy_from_another_installed_package_plugs_in(tmp_path, monkeypatc
 
     assert "short-jwt" in registry.names()
     app = create_app(
-        {"AUTH_STRATEGY": "short-jwt", "INSTANCE_PATH": str(tmp_path / "instance"),
-         "PASSWORD_HASH_METHOD": CHEAP_HASH, "REDIS_URL": None}
-    )  # fmt: skip
+        {
+            "AUTH_STRATEGY": "short-jwt",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            "REDIS_URL": None,
+        }
+    )
     client = app.test_client()
     assert client.get("/strategy").get_json()["name"] == "short-jwt"
     issued = client.post("/token", json={"username": "alesanchezr", "password": "12341234"}).json

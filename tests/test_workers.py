@@ -35,11 +35,14 @@ def test_a_token_from_one_worker_verifies_on_the_other(
         "REDIS_KEY_PREFIX": redis_prefix,
     }
     environment.pop("JWT_SECRET_KEY", None)  # each worker must find the same generated key
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--pythonpath", str(TESTS), "worker_app:app"],
-        env=environment, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [*gunicorn, "--pythonpath", str(TESTS), "worker_app:app"],
+        env=environment,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for_http(f"{base}/healthz", server)
         issued = requests.post(

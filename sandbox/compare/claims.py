@@ -16,6 +16,7 @@ from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_J
 
 HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
 Results = dict[str, dict[str, Any]]
+Weigh = Callable[[str, dict[str, Any]], tuple[str, str]]  # (name, result) -> (evidence, verdict)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,8 @@ def of_kind(results: Results, kind: str) -> Results:
 
 
 def each_of_kind(
-    results: Results, kind: str, claim_id: str, claim: str,
-    weigh: Callable[[str, dict[str, Any]], tuple[str, str]],
-) -> Claim | None:  # fmt: skip
+    results: Results, kind: str, claim_id: str, claim: str, weigh: Weigh
+) -> Claim | None:
     """A claim weighed on every measured strategy of `kind` (several columns may share one).
 
     `weigh(name, result)` gives (evidence, verdict) for one strategy; where their
@@ -71,15 +71,15 @@ def c2(results: Results) -> Claim | None:
     basic, opaque = of_kind(results, ENCODED_CREDENTIALS), of_kind(results, OPAQUE)
     if not basic or not opaque:
         return None
-    basic_hex40 = all(r["token"]["bytes"] == 40 and r["token"]["alphabet"] == "hex"
-                      for r in basic.values())  # fmt: skip
+    basic_hex40 = all(
+        r["token"]["bytes"] == 40 and r["token"]["alphabet"] == "hex" for r in basic.values()
+    )
     opaque_base64 = all(r["token"]["alphabet"].startswith("base64") for r in opaque.values())
     evidence = "; ".join(
-        [f"{name}: {r['token']['bytes']} characters of {r['token']['alphabet']} "
-         f"({r['token']['example']}), decoding to the credentials" for name, r in basic.items()]
-        + [f"{name}: {r['token']['bytes']} characters of {r['token']['alphabet']}"
-           for name, r in opaque.items()]
-    )  # fmt: skip
+        f"{name}: {r['token']['bytes']} characters of {r['token']['alphabet']}"
+        + (f" ({r['token']['example']}), decoding to the credentials" if name in basic else "")
+        for name, r in (basic | opaque).items()
+    )
     return Claim(
         "C2",
         "A Basic token looks like a 40-character hex string; a Bearer token looks like base64.",

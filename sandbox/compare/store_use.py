@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
+from redis import Redis
 from redis.exceptions import ResponseError
 from sqlalchemy import event
 
@@ -29,6 +30,8 @@ def store_use(subject: Subject) -> dict[str, Any]:
     size = _memory_usage if real else _key_and_value_bytes
     with subject.app.app_context():
         user = extensions.users(subject.app).find(DEMO_USERNAME)
+        if user is None:
+            raise RuntimeError(f"the demo user {DEMO_USERNAME!r} does not exist")
         before = set(store.scan_iter(match=pattern))
         bytes_before, memory_before = size(store, before), _used_memory(store)
         for _ in range(STORE_SAMPLE_TOKENS):
@@ -41,6 +44,7 @@ def store_use(subject: Subject) -> dict[str, Any]:
         "bytes_per_token": round((bytes_after - bytes_before) / per_token),
     }
     if real:
+        assert memory_before is not None and memory_after is not None  # `real`: INFO answers
         result["used_memory_per_token"] = round((memory_after - memory_before) / per_token)
         result["method"] = f"Redis MEMORY USAGE and used_memory, over {per_token} tokens"
     else:
@@ -50,41 +54,47 @@ def store_use(subject: Subject) -> dict[str, Any]:
     return result
 
 
-def _memory_usage(store, keys: set[bytes]) -> int:
-    return sum(store.memory_usage(key) or 0 for key in keys)
+# redis-py types every reply of a client as possibly awaitable (it shares the command
+# methods with the asyncio client); the casts say what the synchronous client returns.
 
 
-def _key_and_value_bytes(store, keys: set[bytes]) -> int:
+def _memory_usage(store: Redis, keys: set[bytes]) -> int:
+    return sum(cast(int | None, store.memory_usage(key)) or 0 for key in keys)
+
+
+def _key_and_value_bytes(store: Redis, keys: set[bytes]) -> int:
     total = 0
     for key in keys:
         if store.type(key) == b"set":
-            total += len(key) + sum(len(member) for member in store.smembers(key))
+            members = cast(set[bytes], store.smembers(key))
+            total += len(key) + sum(len(member) for member in members)
         else:
-            total += len(key) + len(store.get(key) or b"")
+            total += len(key) + len(cast(bytes | None, store.get(key)) or b"")
     return total
 
 
-def _used_memory(store) -> int | None:
+def _used_memory(store: Redis) -> int | None:
     try:
-        return int(store.info("memory")["used_memory"])
+        return int(cast(dict[str, Any], store.info("memory"))["used_memory"])
     except ResponseError:
         return None
 
 
 @contextmanager
-def _counted_store_commands(subject: Subject) -> Iterator[list]:
-    commands: list = []
+def _counted_store_commands(subject: Subject) -> Iterator[list[Any]]:
+    commands: list[Any] = []
     store = subject.strategy.store
     if store is None:
         yield commands
         return
     send = store.execute_command
 
-    def counted(*args, **options):
+    def counted(*args: Any, **options: Any) -> Any:
         commands.append(args[0])
         return send(*args, **options)
 
-    store.execute_command = counted
+    # Wrapped on this one client, for the duration of the count.
+    store.execute_command = counted  # type: ignore[method-assign]
     try:
         yield commands
     finally:
@@ -97,7 +107,7 @@ def round_trips(subject: Subject) -> dict[str, int]:
     with subject.app.app_context():
         engine = db.engine
 
-    def count_query(_conn, _cursor, statement, *_args) -> None:
+    def count_query(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         queries.append(statement)
 
     event.listen(engine, "before_cursor_execute", count_query)

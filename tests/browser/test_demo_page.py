@@ -17,14 +17,17 @@ def page_at(browser, make_app):
     seen = {"requests": [], "challenges": [], "errors": []}
     page.on("request", lambda request: seen["requests"].append(request.url))
     page.on("pageerror", lambda error: seen["errors"].append(str(error)))
-    # Chromium logs every non-2xx fetch as "Failed to load resource": the 401s are the point.
-    page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load")
-            and seen["errors"].append(m.text))  # fmt: skip
+
+    def on_console(message) -> None:
+        # Chromium logs every non-2xx fetch as "Failed to load resource": the 401s are the point.
+        if message.type == "error" and not message.text.startswith("Failed to load"):
+            seen["errors"].append(message.text)
 
     def on_response(response) -> None:
         if response.status == 401:
             seen["challenges"].append(response.headers.get("www-authenticate", ""))
 
+    page.on("console", on_console)
     page.on("response", on_response)
     page.goto(f"http://127.0.0.1:{live.port}/")
     page.wait_for_selector("body[data-ready=true]")

@@ -21,17 +21,19 @@ def spy() -> Iterator[Spy]:
 
 @pytest.fixture(scope="module", params=registry.names())
 def live(request, tmp_path_factory, spy) -> Iterator[Live]:
-    app = create_app({
-        "AUTH_STRATEGY": request.param,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp(request.param)),
-        "PASSWORD_HASH_METHOD": CHEAP_HASH,
-        "REDIS_URL": None,
-        "DATABASE_URL": None,
-        "JWT_SECRET_KEY": None,
-        # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
-        "LOGIN_LIMIT_PER_USER": UNLIMITED,
-        "LOGIN_LIMIT_PER_CLIENT": UNLIMITED,
-    })  # fmt: skip
+    app = create_app(
+        {
+            "AUTH_STRATEGY": request.param,
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp(request.param)),
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            "REDIS_URL": None,
+            "DATABASE_URL": None,
+            "JWT_SECRET_KEY": None,
+            # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
+            "LOGIN_LIMIT_PER_USER": UNLIMITED,
+            "LOGIN_LIMIT_PER_CLIENT": UNLIMITED,
+        }
+    )
     server, stop = serve(app, spy)
     yield server
     stop()
@@ -47,8 +49,9 @@ def pytest_terminal_summary(terminalreporter) -> None:
     strategies = sorted({strategy for strategy, _ in counts})
     if strategies:
         terminalreporter.write_line(
-            "adversarial catalogue: " + ", ".join(
+            "adversarial catalogue: "
+            + ", ".join(
                 f"{s} {counts[(s, 'passed')]} passed, {counts[(s, 'failed')]} failed"
                 for s in strategies
             )
-        )  # fmt: skip
+        )

@@ -77,8 +77,13 @@ class Live:
     def scheme(self) -> str:
         return self.facts["scheme"]
 
-    def send(self, method: str, path: str, headers: list[tuple[str, str | bytes]] = (),
-             body: bytes | None = None) -> Reply:  # fmt: skip
+    def send(
+        self,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str | bytes]] = (),
+        body: bytes | None = None,
+    ) -> Reply:
         """One request with exactly these headers, bytes and duplicates included."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -137,6 +142,14 @@ def forge(header: dict, payload: dict, key: bytes | None) -> str:
 
 def claims(user_id: int, **changes) -> dict:
     now = int(time.time())
-    payload = {"sub": str(user_id), "type": "access", "iat": now, "nbf": now, "exp": now + 600,
-               "jti": "forged", "fresh": False, **changes}  # fmt: skip
+    payload = {
+        "sub": str(user_id),
+        "type": "access",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "jti": "forged",
+        "fresh": False,
+        **changes,
+    }
     return {name: value for name, value in payload.items() if value is not None}

@@ -55,12 +55,13 @@ def assert_indistinguishable(results) -> None:
 
 def test_post_token_answers_unknown_users_like_wrong_passwords(tmp_path):
     client = scrypt_client(registry.names()[0], tmp_path)
-    assert_indistinguishable(interleaved({
-        "unknown user": lambda: client.post("/token", json={"username": "nobody-here",
-                                                              "password": "12341234"}),
-        "wrong password": lambda: client.post("/token", json={"username": DEMO_USERNAME,
-                                                                "password": "not-it"}),
-    }))  # fmt: skip
+    unknown_user = {"username": "nobody-here", "password": "12341234"}
+    wrong_password = {"username": DEMO_USERNAME, "password": "not-it"}
+    attempts = {
+        "unknown user": lambda: client.post("/token", json=unknown_user),
+        "wrong password": lambda: client.post("/token", json=wrong_password),
+    }
+    assert_indistinguishable(interleaved(attempts))
 
 
 def basic(credentials: bytes) -> dict[str, str]:
@@ -70,7 +71,8 @@ def basic(credentials: bytes) -> dict[str, str]:
 @pytest.mark.parametrize("strategy", strategies_where(scheme="Basic"))
 def test_basic_credentials_answer_unknown_users_like_wrong_passwords(strategy, tmp_path):
     client = scrypt_client(strategy, tmp_path)
-    assert_indistinguishable(interleaved({
+    attempts = {
         "unknown user": lambda: client.get("/protected", headers=basic(b"nobody-here:12341234")),
         "wrong password": lambda: client.get("/protected", headers=basic(b"alesanchezr:not-it")),
-    }))  # fmt: skip
+    }
+    assert_indistinguishable(interleaved(attempts))
