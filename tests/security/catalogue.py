@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies.anatomy import SIGNED_JSON, kind
 from tests.security.live import Live, Reply, claims, forge
+from tests.security.paseto_cases import CHANGES, PASETO, signed_by_us, token_of
 
 REFUSED = frozenset({401})
 # RFC references
@@ -280,4 +281,19 @@ def login_cases() -> list[Case]:
     ]  # fmt: skip
 
 
-CATALOGUE: list[Case] = jwt_cases() + scheme_cases() + basic_cases() + login_cases()
+def paseto_change(change: Callable[[str], str]) -> Callable[[Live], Reply]:
+    return lambda live: live.protected("Bearer " + change(token_of(live)))
+
+
+def paseto_cases() -> list[Case]:
+    another_key = Case("paseto", "signed with another Ed25519 key", PASETO,
+                       lambda live: live.protected("Bearer " + signed_by_us(live)))  # fmt: skip
+    changed = [
+        Case("paseto", name, PASETO, paseto_change(change)) for name, change in CHANGES.items()
+    ]
+    return [another_key, *changed]
+
+
+CATALOGUE: list[Case] = (
+    jwt_cases() + paseto_cases() + scheme_cases() + basic_cases() + login_cases()
+)
