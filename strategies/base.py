@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from strategies import anatomy
-from strategies.errors import AuthError
+from strategies.errors import AuthError, InvalidCredentials
 from strategies.settings import Setting
 
 REALM = "auth-sandbox"
@@ -85,6 +85,14 @@ class Strategy(ABC):
     @abstractmethod
     def revoke(self) -> None:
         """Make the current request's (authenticated) token unusable, or raise NotRevocable."""
+
+    def token_user(self, user_id: object) -> User:
+        """The user a token names by id (a claim, a stored value); InvalidCredentials if none."""
+        text = user_id.decode() if isinstance(user_id, bytes) else str(user_id)
+        user = self.users.get(int(text)) if text.isascii() and text.isdigit() else None
+        if user is None:
+            raise InvalidCredentials("The token's user no longer exists")
+        return user
 
     def revoke_user(self, user_id: int) -> int:
         """Revoke every token of a user that the strategy can; how many it revoked."""

@@ -17,7 +17,7 @@ from flask import Flask
 from redis import Redis
 
 from strategies.base import REALM, STORE_DOWN, IssuedToken, User, UserDirectory
-from strategies.errors import InvalidCredentials, RevokedToken, StoreUnavailable
+from strategies.errors import RevokedToken, StoreUnavailable
 from strategies.headers import request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
 
@@ -94,10 +94,7 @@ class BearerStrategy(HTTPAuthStrategy):
             return None
         if value == REVOKED:
             raise RevokedToken()
-        user = self.users.get(int(value))
-        if user is None:
-            raise InvalidCredentials("The token's user no longer exists")
-        return user
+        return self.token_user(value)
 
     def revoke(self) -> None:
         token = request_credentials(self.scheme)

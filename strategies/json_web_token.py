@@ -127,11 +127,7 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials(f"Invalid token: {error}") from None
         if claims["type"] != "access":
             raise InvalidCredentials("Invalid token: not an access token")
-        user_id = str(claims["sub"])
-        user = self.users.get(int(user_id)) if user_id.isascii() and user_id.isdigit() else None
-        if user is None:
-            raise InvalidCredentials("The token's user no longer exists")
-        return user
+        return self.token_user(claims["sub"])
 
     def revoke(self) -> None:
         raise NotRevocable(

@@ -20,7 +20,7 @@ from pyseto import Key, Paseto
 
 from strategies.anatomy import Leak, Reading
 from strategies.base import REALM, IssuedToken, User
-from strategies.errors import ExpiredToken, InvalidCredentials, NotRevocable
+from strategies.errors import ExpiredToken, NotRevocable
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
 from strategies.settings import Setting, development_secret
 
@@ -142,11 +142,7 @@ class PasetoStrategy(HTTPAuthStrategy):
         # pyseto checks `exp` only when present: a token without one would never expire.
         if not isinstance(claims, dict) or "exp" not in claims:
             return None
-        user_id = str(claims.get("sub", ""))
-        user = self.users.get(int(user_id)) if user_id.isascii() and user_id.isdigit() else None
-        if user is None:
-            raise InvalidCredentials("The token's user no longer exists")
-        return user
+        return self.token_user(claims.get("sub", ""))
 
     def revoke(self) -> None:
         raise NotRevocable(
