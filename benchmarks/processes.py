@@ -37,8 +37,13 @@ class Credentials:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], workers: int, threads: int
+    env: dict[str, str], workers: int, threads: int, cwd: str
 ) -> Iterator[tuple[str, psutil.Process]]:
+    """gunicorn serving the app on a free loopback port, run in `cwd`.
+
+    `cwd` is a folder of the bench's own: a `.env` where the user runs the bench must
+    not fill in a setting that the throwaway instance leaves unset.
+    """
     port = free_port()
     options = {
         "--workers": workers,
@@ -47,7 +52,7 @@ def gunicorn(
         "--log-level": "warning",
     }
     command = [sys.executable, "-m", "gunicorn", *flags(options), "sandbox:create_app()"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         try:

@@ -126,7 +126,9 @@ def measure_target(
         url = options.host
         if config is not None:  # a deployment's server CPU cannot be read
             url, server = stack.enter_context(
-                gunicorn(server_env(config), options.workers, options.threads)
+                gunicorn(
+                    server_env(config), options.workers, options.threads, config["INSTANCE_PATH"]
+                )
             )
             sampler = stack.enter_context(CPUSampler(server))
         assert url is not None

@@ -18,7 +18,7 @@ from flask import Flask
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from sandbox import create_app, extensions
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from sandbox.users import User
 from strategies import base, registry
 
@@ -34,16 +34,7 @@ CASES: dict[str, Case] = {name: (name, {}) for name in registry.names()} | {
 @pytest.fixture(params=CASES.values(), ids=list(CASES))
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     name, settings = request.param
-    return create_app(
-        {
-            "AUTH_STRATEGY": name,
-            "INSTANCE_PATH": str(tmp_path),
-            "REDIS_URL": None,
-            "DATABASE_URL": None,
-            "JWT_SECRET_KEY": None,
-            **settings,
-        }
-    )
+    return create_app(throwaway_settings(name, str(tmp_path), None, "bench:", **settings))
 
 
 def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:

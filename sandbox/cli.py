@@ -41,15 +41,27 @@ def whole_number(flag: str, default: int, text: str) -> Callable[[Decorated], De
 
 
 def select_strategies(strategies: str | None) -> list[str]:
-    """The names given to --strategies, checked; every registered strategy when none."""
+    """The names given to --strategies, checked; when none, every strategy that loads.
+
+    A plug-in that fails to import is left out with a warning, or named in the error
+    when it was asked for.
+    """
+    loaded, broken = registry.load_all()
     known = registry.names()
-    selected = [name.strip() for name in strategies.split(",")] if strategies else known
+    if not strategies:
+        for error in broken:
+            click.echo(f"warning: {error}; measuring the others", err=True)
+        return list(loaded)
+    selected = [name.strip() for name in strategies.split(",")]
     unknown = [name for name in selected if name not in known]
     if unknown:
         raise click.BadParameter(
             f"unknown {', '.join(unknown)}; the strategies that exist are: {', '.join(known)}",
             param_hint="--strategies",
         )
+    for error in broken:
+        if error.strategy in selected:
+            raise click.BadParameter(str(error), param_hint="--strategies")
     return selected
 
 

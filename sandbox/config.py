@@ -115,9 +115,8 @@ def _sources(overrides: Mapping[str, Any] | None) -> Raw:
     sources = {**dotenv_values(Path.cwd() / ".env"), **os.environ}
 
     def raw(name: str) -> Any:
-        if name in given:
-            return given[name]
-        return sources.get(name) or None  # an empty variable is unset
+        value = given[name] if name in given else sources.get(name)
+        return None if value == "" else value  # empty is unset, whatever the source
 
     return raw
 
@@ -135,7 +134,7 @@ def _check_production(settings: Mapping[str, Any], declared: Iterable[Setting]) 
         return
     for setting in declared:
         if setting.required_in_production and settings[setting.name] is None:
-            how = f"; {setting.how}" if setting.make else ""
+            how = f"; {setting.how}" if setting.how else ""
             raise SettingError(f"{setting.name} is required in production{how}")
 
 

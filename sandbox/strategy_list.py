@@ -1,12 +1,14 @@
 """`auth-sandbox strategies`: every registered strategy, its facts, settings and variants.
 
 Facts are those of the strategy as the current settings configure it (a fact may
-depend on a setting). Secrets show whether they are set, never their value.
+depend on a setting). Only declarations are shown: no setting's value, so no secret.
+A plug-in that does not load, or that the current settings do not configure, is
+reported in one line and the others are listed as usual.
 """
 
 from typing import Any
 
-from sandbox.config import configure
+from sandbox.config import ConfigError, configure
 from strategies import registry
 from strategies.settings import Setting
 
@@ -22,11 +24,16 @@ def _setting(setting: Setting) -> dict[str, Any]:
 
 
 def describe_all() -> tuple[list[dict[str, Any]], list[str]]:
-    """(one description per strategy that loads, one line per plug-in that does not)."""
+    """(one description per usable strategy, one line per strategy that is not)."""
     loaded, broken = registry.load_all()
+    problems = [str(error) for error in broken]
     described = []
     for name, strategy_class in loaded.items():
-        strategy = configure({"AUTH_STRATEGY": name, "SANDBOX_ENV": "development"}).strategy
+        try:
+            strategy = configure({"AUTH_STRATEGY": name, "SANDBOX_ENV": "development"}).strategy
+        except ConfigError as error:
+            problems.append(f"strategy {name!r} is not configured by the current settings: {error}")
+            continue
         described.append(
             {
                 "name": name,
@@ -41,7 +48,7 @@ def describe_all() -> tuple[list[dict[str, Any]], list[str]]:
                 },
             }
         )
-    return described, [str(error) for error in broken]
+    return described, problems
 
 
 def as_text(described: list[dict[str, Any]]) -> list[str]:

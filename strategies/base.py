@@ -71,8 +71,18 @@ class Strategy(ABC):
         self.config = config
 
     def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
-        """Bind to one app. `store` is the token store, given only to stateful strategies."""
+        """Bind to one app. `store` is the token store, given only to stateful strategies.
+
+        A setting left unset that can make its own value (`Setting.make`, development only:
+        production requires it) gets the one made in the app's instance folder.
+        """
         self.app, self.users, self.store = app, users, store
+        made = {
+            s.name: s.development_value(app.instance_path)
+            for s in self.settings
+            if s.make and self.config[s.name] is None
+        }
+        self.config = {**self.config, **made}
 
     @abstractmethod
     def issue(self, user: User, password: str) -> IssuedToken:

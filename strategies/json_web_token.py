@@ -28,9 +28,19 @@ from strategies.errors import (
     RevokedToken,
 )
 from strategies.headers import request_credentials
-from strategies.settings import Setting, development_secret, random_secret
+from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, random_secret
 
-SECRET_FILE = "jwt-secret.key"  # in the instance folder: the development key
+# Each of flask-jwt-extended's error loaders answers as one of the app's typed errors,
+# and so through the app's error table (sandbox/errors.py).
+LOADER_ERRORS: dict[str, type[AuthError]] = {
+    "unauthorized_loader": MissingCredentials,
+    "expired_token_loader": ExpiredToken,
+    "revoked_token_loader": RevokedToken,
+    "invalid_token_loader": InvalidCredentials,
+    "needs_fresh_token_loader": InvalidCredentials,
+    "user_lookup_error_loader": InvalidCredentials,
+    "token_verification_failed_loader": InvalidCredentials,
+}
 
 
 def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue]:
@@ -60,6 +70,7 @@ class JWTStrategy(Strategy):
             required_in_production=True,
             secret=True,
             make=random_secret,
+            how=HOW_TO_MAKE_A_SECRET,
         ),
     )
 
@@ -69,9 +80,7 @@ class JWTStrategy(Strategy):
 
     def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         super().init_app(app, users, store)
-        key = self.config["JWT_SECRET_KEY"] or development_secret(
-            app.instance_path, SECRET_FILE, random_secret
-        )
+        key = self.config["JWT_SECRET_KEY"]
         # flask-jwt-extended reads its configuration from app.config, and only there.
         app.config.update(
             JWT_SECRET_KEY=key,
@@ -91,16 +100,8 @@ class JWTStrategy(Strategy):
         # The request path below never lets the library's errors escape, but a route
         # an extender guards with @jwt_required() goes through these loaders: its
         # default answer to a bad token is a 422, which the contract forbids.
-        manager.unauthorized_loader(_answer_as(MissingCredentials))
-        manager.expired_token_loader(_answer_as(ExpiredToken))
-        manager.revoked_token_loader(_answer_as(RevokedToken))
-        for register in (
-            manager.invalid_token_loader,
-            manager.needs_fresh_token_loader,
-            manager.user_lookup_error_loader,
-            manager.token_verification_failed_loader,
-        ):
-            register(_answer_as(InvalidCredentials))
+        for loader, error_type in LOADER_ERRORS.items():
+            getattr(manager, loader)(_answer_as(error_type))
 
     def issue(self, user: User, password: str) -> IssuedToken:
         return IssuedToken(create_access_token(identity=str(user.id)), expires_in=self.ttl)

@@ -23,6 +23,7 @@ class BrokenStrategy(ImportError):
 
     def __init__(self, name: str, error: Exception):
         reason = " ".join(str(error).split()) or type(error).__name__
+        self.strategy = name
         super().__init__(
             f"strategy {name!r} ({GROUP}) cannot be loaded: {type(error).__name__}: {reason}"
         )

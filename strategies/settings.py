@@ -92,29 +92,40 @@ class Setting:
     parse: Parser = text
     required_in_production: bool = False
     secret: bool = False  # checked for strength when set, never printed
-    make: Callable[[], str] | None = None  # makes a good value (a development default)
-    how: str = HOW_TO_MAKE_A_SECRET  # how a user makes a good value, for the error messages
+    # Makes a good value: unset in development, the value is made once in the instance
+    # folder (`development_value`), so that every worker reads the same.
+    make: Callable[[], str] | None = None
+    how: str = ""  # how a user makes a good value, for the error messages
 
     def read(self, raw: Any) -> Any:
         """The parsed value of `raw` (None stays unset); SettingError names the setting."""
         if raw is None:
             return None
         if self.secret:
-            check_secret(self.name, str(raw), self.how)
+            check_secret(self.name, str(raw), self.how or HOW_TO_MAKE_A_SECRET)
         try:
             return self.parse(raw)
         except ValueError as error:
-            raise SettingError(f"{self.name} {error}") from None
+            message = str(error)
+            if self.secret:  # a parser may quote the value; a secret's is never printed
+                message = message.replace(repr(raw), "the value given").replace(str(raw), "…")
+            raise SettingError(f"{self.name} {message}") from None
+
+    def development_value(self, instance_path: str) -> str:
+        """The value `make` made once in the instance folder (a file named for the setting)."""
+        assert self.make is not None, f"{self.name} has no development default"
+        filename = self.name.lower().replace("_", "-")
+        return development_secret(instance_path, filename, self.make)
 
 
 def check_secret(name: str, secret: str, how: str = HOW_TO_MAKE_A_SECRET) -> None:
-    """A secret long enough for HMAC-SHA256 and not a well-known value; never echoes it."""
+    """A secret of at least 256 bits and not a well-known value; never echoes it."""
     if secret.strip().lower() in WELL_KNOWN_SECRETS:
         raise SettingError(f"{name} is a well-known value; {how}")
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise SettingError(
-            f"{name} is shorter than {MIN_SECRET_BYTES} bytes (RFC 7518 §3.2 asks at least as "
-            f"many bits as the HS256 hash); {how}"
+            f"{name} is shorter than {MIN_SECRET_BYTES} bytes: a secret needs at least 256 bits "
+            f"(RFC 7518 §3.2 asks as many of an HS256 key); {how}"
         )
 
 

@@ -5,9 +5,10 @@ import pytest
 from sandbox import create_app
 from sandbox.config import ConfigError, load_settings
 from sandbox.processes import free_port
-from strategies.json_web_token import SECRET_FILE
-from strategies.settings import development_secret, random_secret
+from strategies.settings import Setting, SettingError, development_secret, one_of, random_secret
 from tests.conftest import CHEAP_HASH, DEFAULTS
+
+SECRET_FILE = "jwt-secret-key"  # the development key's file is named for its setting
 
 
 @pytest.fixture
@@ -113,3 +114,17 @@ def test_a_key_made_by_another_worker_in_the_meantime_wins(tmp_path, monkeypatch
     monkeypatch.setattr("strategies.settings.os.link", link_after_another_worker)
     assert development_secret(str(tmp_path), SECRET_FILE, random_secret) == "the other worker's key"
     assert [p.name for p in tmp_path.iterdir()] == [SECRET_FILE]
+
+
+def test_an_empty_value_is_unset_whichever_its_source(clean_environment, monkeypatch):
+    monkeypatch.setenv("JWT_SECRET_KEY", "")
+    from_environment = create_app().config["JWT_SECRET_KEY"]
+    assert create_app({"JWT_SECRET_KEY": ""}).config["JWT_SECRET_KEY"] == from_environment
+
+
+def test_a_secret_is_never_printed_even_by_a_parser_that_quotes_values():
+    secret = "a-long-secret-value-that-must-never-be-printed"
+    setting = Setting("SOME_KEY", None, "a key", one_of("x" * 40), secret=True)
+    with pytest.raises(SettingError, match=r"^SOME_KEY must be one of") as raised:
+        setting.read(secret)
+    assert secret not in str(raised.value)

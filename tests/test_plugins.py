@@ -177,3 +177,15 @@ def test_a_plugin_that_fails_to_import_is_named_and_the_others_keep_working(
     assert listing.exit_code == 0
     assert "jwt  (scheme Bearer" in listing.output
     assert f"warning: strategy '{broken_plugin}'" in listing.output
+
+
+def test_compare_and_bench_measure_the_others_and_name_a_broken_plugin(broken_plugin):
+    from sandbox.cli import select_strategies
+
+    assert broken_plugin not in select_strategies(None)
+    assert {"basic", "bearer", "jwt"} <= set(select_strategies(None))
+    for command in ("compare", "bench"):
+        asked = CliRunner().invoke(main, [command, "--strategies", broken_plugin])
+        assert asked.exit_code == 2, asked.output
+        assert f"strategy '{broken_plugin}'" in asked.output
+        assert "Traceback" not in asked.output

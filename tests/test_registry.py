@@ -82,6 +82,11 @@ def test_a_strategy_from_another_installed_package_plugs_in(short_jwt, monkeypat
 def test_a_plugins_setting_is_read_parsed_and_checked_with_the_others(short_jwt, monkeypatch):
     with pytest.raises(ConfigError, match=r"^TOKEN_TTL \(900 s\) is longer than SHORT_JWT_MAX_TTL"):
         create_app()  # the default TOKEN_TTL breaks the plug-in's rule across two settings
+    unusable = CliRunner().invoke(main, ["strategies"])  # the others are still listed
+    assert unusable.exit_code == 0 and "jwt  (scheme Bearer" in unusable.output
+    assert "warning: strategy 'short-jwt' is not configured by the current settings" in (
+        unusable.output
+    )
     monkeypatch.setenv("SHORT_JWT_MAX_TTL", "soon")
     with pytest.raises(ConfigError, match="SHORT_JWT_MAX_TTL must be a whole number"):
         create_app()

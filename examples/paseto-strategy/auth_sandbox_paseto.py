@@ -22,11 +22,10 @@ from strategies.anatomy import Leak, Reading
 from strategies.base import REALM, IssuedToken, User
 from strategies.errors import ExpiredToken, NotRevocable
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
-from strategies.settings import Setting, development_secret
+from strategies.settings import Setting
 
 HEADER = "v4.public."
 SIGNATURE_BYTES = 64  # Ed25519
-KEY_FILE = "paseto-secret.paserk"  # in the instance folder: the development key
 KIND = "signed JSON (PASETO v4.public)"
 HOW_TO_MAKE_A_KEY = "make one with: python -m auth_sandbox_paseto"
 
@@ -112,10 +111,7 @@ class PasetoStrategy(HTTPAuthStrategy):
 
     def init_app(self, app, users, store) -> None:
         super().init_app(app, users, store)
-        paserk = self.config["PASETO_SECRET_KEY"] or development_secret(
-            app.instance_path, KEY_FILE, new_secret_key
-        )
-        self.key = Key.from_paserk(paserk)
+        self.key = Key.from_paserk(self.config["PASETO_SECRET_KEY"])
 
     def make_http_auth(self) -> StrictTokenAuth:
         auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)

@@ -40,10 +40,31 @@ async function fetchPrivate(path, session, method = "GET") {
 
 // ---- reading a token without the key -------------------------------------------------
 
-function base64UrlDecode(part) {
+function base64UrlBytes(part) {
   const padded = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
-  const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+function base64UrlDecode(part) {
+  return new TextDecoder("utf-8", { fatal: true }).decode(base64UrlBytes(part));
+}
+
+// JSON at the start of a part, followed by anything (a PASETO v4.public part is the JSON
+// claims, then their signature): readable by anyone who holds the token.
+function leadingJson(part) {
+  let text;
+  try {
+    text = new TextDecoder("utf-8").decode(base64UrlBytes(part));
+  } catch (_) {
+    return null;
+  }
+  if (!text.startsWith("{")) return null;
+  for (let end = text.indexOf("}"); end !== -1; end = text.indexOf("}", end + 1)) {
+    try {
+      return JSON.parse(text.slice(0, end + 1));
+    } catch (_) { /* a brace inside the JSON: read on */ }
+  }
+  return null;
 }
 
 function anatomy(token) {
@@ -58,6 +79,15 @@ function anatomy(token) {
           text: parts[2] },
       ];
     } catch (_) { /* not a JWT after all */ }
+  }
+  const claims = parts.map(leadingJson).find((found) => found !== null);
+  if (claims) {
+    return [
+      { kind: "payload", title: "Claims (JSON readable by anyone: signed, not encrypted)",
+        text: JSON.stringify(claims, null, 2) },
+      { kind: "signature", title: "Signature (after the claims: only the key makes it)",
+        text: "the bytes that follow the JSON" },
+    ];
   }
   try {
     const decoded = base64UrlDecode(token);

@@ -7,6 +7,7 @@ import pytest
 
 from sandbox import create_app
 from sandbox.compare.runner import UNLIMITED
+from sandbox.config import throwaway_settings
 from strategies import registry
 from tests.conftest import CHEAP_HASH
 from tests.security.live import Live, Spy, serve
@@ -21,19 +22,17 @@ def spy() -> Iterator[Spy]:
 
 @pytest.fixture(scope="module", params=registry.names())
 def live(request, tmp_path_factory, spy) -> Iterator[Live]:
-    app = create_app(
-        {
-            "AUTH_STRATEGY": request.param,
-            "INSTANCE_PATH": str(tmp_path_factory.mktemp(request.param)),
-            "PASSWORD_HASH_METHOD": CHEAP_HASH,
-            "REDIS_URL": None,
-            "DATABASE_URL": None,
-            "JWT_SECRET_KEY": None,
-            # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
-            "LOGIN_LIMIT_PER_USER": UNLIMITED,
-            "LOGIN_LIMIT_PER_CLIENT": UNLIMITED,
-        }
+    settings = throwaway_settings(
+        request.param,
+        str(tmp_path_factory.mktemp(request.param)),
+        None,  # the embedded fakeredis
+        "catalogue:",
+        PASSWORD_HASH_METHOD=CHEAP_HASH,
+        # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
+        LOGIN_LIMIT_PER_USER=UNLIMITED,
+        LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
     )
+    app = create_app(settings)
     server, stop = serve(app, spy)
     yield server
     stop()
