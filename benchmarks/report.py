@@ -111,23 +111,9 @@ def _cell(value: Any, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:g}{unit}"
 
 
-def to_markdown(bench: dict[str, Any]) -> str:
-    env, options = bench["environment"], bench["options"]
-    distributed, rounds = options["locust_workers"], options["rounds"]
-    servers = (
-        f"the deployment at {options['host']}"
-        if options["host"]
-        else f"gunicorn {options['workers']} worker(s) x {options['threads']} thread(s)"
-    )
+def table(bench: dict[str, Any]) -> list[str]:
+    """The results table and the targets, in Markdown: the report's heart, also printed."""
     lines = [
-        "# auth-sandbox bench",
-        "",
-        f"{env['machine']}, Python {env['python']}; token store: {env['token_store']}; password "
-        f"hash: {env['password_hash']}. {servers}; locust {options['users']} users for "
-        f"{options['duration']} s per target, scenario `{options['scenario']}`"
-        f"{f', {distributed} locust workers' if distributed else ''}"
-        f"{f'; the median of {rounds} interleaved rounds' if rounds > 1 else ''}.",
-        "",
         "| target | requests | failures | req/s (steady) | x baseline | p50 / p95 / p99 ms "
         "| server CPU ms/req | x baseline | locust CPU |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -146,6 +132,30 @@ def to_markdown(bench: dict[str, Any]) -> str:
         f"- {c['target']}: {c['what']} {c['ratio']:g}x (target {c['limit']}): "
         f"{'met' if c['met'] else 'MISSED'}"
         for c in bench["checks"]
+    ]
+    return lines
+
+
+def to_markdown(bench: dict[str, Any]) -> str:
+    env, options = bench["environment"], bench["options"]
+    distributed, rounds = options["locust_workers"], options["rounds"]
+    servers = (
+        f"the deployment at {options['host']}"
+        if options["host"]
+        else f"gunicorn {options['workers']} worker(s) x {options['threads']} thread(s)"
+    )
+    password_hash = f"; password hash: {env['password_hash']}" if env["password_hash"] else ""
+    lines = [
+        "# auth-sandbox bench",
+        "",
+        f"{env['machine']}, Python {env['python']}; token store: {env['token_store']}"
+        f"{password_hash}. {servers}; locust {options['users']} users for "
+        f"{options['duration']} s per target, scenario `{options['scenario']}`"
+        f"{f', {distributed} locust workers' if distributed else ''}"
+        f"{f'; the median of {rounds} interleaved rounds' if rounds > 1 else ''}. Commit "
+        f"{env['commit']}; regenerate with `{env['command']}`.",
+        "",
+        *table(bench),
     ]
     lines += [
         slow_hash_note(t, env)
@@ -175,15 +185,23 @@ def plots(bench: dict[str, Any], outdir: Path) -> None:
     rps.set_ylabel("requests/s")
     rps.legend()
     cpu_values = [t["server_cpu_ms_per_request"] or 0 for t in targets]
-    cpu.bar(labels, cpu_values, color="#dd8452")
-    if baseline["server_cpu_ms_per_request"]:
-        cpu.axhline(
-            baseline["server_cpu_ms_per_request"], color="black", linestyle="--", label="baseline"
-        )
-        cpu.legend()
-    cpu.set_yscale("log")
     cpu.set_title("Server CPU per request")
-    cpu.set_ylabel("ms (log scale)")
+    if any(cpu_values):
+        cpu.bar(labels, cpu_values, color="#dd8452")
+        if baseline["server_cpu_ms_per_request"]:
+            cpu.axhline(
+                baseline["server_cpu_ms_per_request"],
+                color="black",
+                linestyle="--",
+                label="baseline",
+            )
+            cpu.legend()
+        cpu.set_yscale("log")
+        cpu.set_ylabel("ms (log scale)")
+    else:  # a deployment (--host): its servers' CPU cannot be read from here
+        cpu.text(0.5, 0.5, "not measured: a remote deployment", ha="center", va="center")
+        cpu.set_xticks([])
+        cpu.set_yticks([])
     for axis in (rps, cpu):
         axis.tick_params(axis="x", labelsize=8)
     figure.tight_layout()

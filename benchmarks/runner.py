@@ -18,7 +18,7 @@ import requests
 
 from benchmarks.cpu import CPUSampler, steady_state
 from benchmarks.processes import BenchError, Credentials, Load, gunicorn, read_stats, run_locust
-from sandbox import create_app, extensions
+from sandbox import create_app, extensions, provenance
 from sandbox.config import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -191,7 +191,10 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
             "machine": f"{os.uname().sysname} {os.uname().machine}, {os.cpu_count()} CPUs",
             "python": sys.version.split()[0],
             "token_store": store.label,
-            "password_hash": settings["PASSWORD_HASH_METHOD"],
+            # A deployment's password hash is its own, and cannot be seen from here.
+            "password_hash": None if options.host else settings["PASSWORD_HASH_METHOD"],
+            "commit": provenance.commit(),
+            "command": provenance.command(),
         },
         "options": asdict(options),
         "rounds": rounds,

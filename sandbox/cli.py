@@ -145,6 +145,7 @@ def bench(output: Path, strategies: str | None, **options: Any) -> None:
         raise click.ClickException(str(error)) from None
     for path in report.write(results, outdir):
         progress.print(f"wrote {path}")
+    click.echo("\n".join(report.table(results)))  # the results on stdout, as compare's
     for warning in results["warnings"]:
         progress.print(f"[yellow]warning:[/] {warning}")
 

@@ -48,6 +48,8 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
         assert target["locust_cpu_s"] >= 0
     report = (outdir / "report.md").read_text()
     assert all(f"| {label} |" in report for label in labels)
+    assert f"Commit {bench['environment']['commit']}; regenerate with `auth-sandbox bench" in report
+    assert all(f"| {label} |" in result.stdout for label in labels)
     for plot in ("throughput.png", "latency.png"):
         assert (outdir / plot).read_bytes().startswith(b"\x89PNG")
     assert list((outdir / "raw" / "round1").glob("*_stats.csv"))
@@ -140,4 +142,8 @@ def test_the_bench_loads_an_existing_deployment(tmp_path):
     assert all(
         t["requests"] > 0 and t["server_cpu_ms_per_request"] is None for t in bench["targets"]
     )
-    assert f"the deployment at http://127.0.0.1:{port}" in (outdir / "report.md").read_text()
+    report = (outdir / "report.md").read_text()
+    assert f"the deployment at http://127.0.0.1:{port}" in report
+    assert "password hash" not in report  # the deployment's own, which cannot be seen from here
+    assert "log-scaled" not in result.stderr  # no chart of a CPU that was not measured
+    assert "| jwt |" in result.stdout  # the table is printed, as compare's is

@@ -3,13 +3,16 @@
 import csv
 import io
 import json
+from base64 import b64encode
 
 from click.testing import CliRunner
 from rich.console import Console
 
 from sandbox.cli import main
 from sandbox.compare.report import render, to_csv, to_json, to_markdown
-from strategies import registry
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from strategies import anatomy, registry
+from strategies.anatomy import ENCODED_CREDENTIALS
 from tests.conftest import CHEAP_HASH
 
 
@@ -51,6 +54,20 @@ def test_markdown_is_two_tables_naming_every_strategy_and_claim(comparison):
     header = text.splitlines()[0]
     assert all(f" {name} " in header for name in registry.names())
     assert all(f"| {claim['id']} |" in text for claim in comparison["claims"])
+
+
+def test_every_report_says_its_commit_and_the_command_that_regenerates_it(comparison):
+    environment = comparison["environment"]
+    assert environment["commit"] and environment["command"]
+    assert f"Commit {environment['commit']}; regenerate with `" in to_markdown(comparison)
+
+
+def test_every_one_character_change_is_tried_however_slow_the_strategy(comparison):
+    # Basic pays a password hash per try, and the fixture's time budget is tiny: still all.
+    credentials = b64encode(f"{DEMO_USERNAME}:{DEMO_PASSWORD}".encode()).decode()
+    for result in comparison["strategies"].values():
+        if result["token"]["kind"] == ENCODED_CREDENTIALS:
+            assert result["tamper"]["tried"] == len(anatomy.changes(credentials, 48))
 
 
 def test_the_terminal_table_names_every_strategy_and_verdict(comparison):

@@ -109,7 +109,7 @@ def _environment_line(comparison: dict[str, Any]) -> str:
     return (
         f"Measured on {env['machine']}, Python {env['python']}; token store: "
         f"{env['token_store']}; user table: {env['user_table']}; password hash: "
-        f"{env['password_hash']}."
+        f"{env['password_hash']}. Commit {env['commit']}; regenerate with `{env['command']}`."
     )
 
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sandbox import provenance
 from sandbox.compare.claims import evaluate
 from sandbox.compare.measure import measure
 from sandbox.config import load_app_settings, throwaway_settings
@@ -39,6 +40,8 @@ def run_comparison(
     progress("weighing the lesson's claims")
     return {
         "environment": {
+            "commit": provenance.commit(),
+            "command": provenance.command(),
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
             "token_store": store.label + ("" if store.url else "; store bytes are estimates"),
