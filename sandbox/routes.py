@@ -112,6 +112,14 @@ def healthz() -> Response:
     return jsonify(status="ok", strategy=active.name, store="ok" if reachable else "none")
 
 
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The HTTP contract as OpenAPI 3.1, generated for the app and its strategy."""
+    from sandbox.openapi import document  # here: it reads this module's limits
+
+    return jsonify(document(current_app))
+
+
 def read_login() -> tuple[str, str]:
     """(username, password) from the JSON body, or a 400 that says what is wrong."""
     try:
@@ -137,4 +145,8 @@ def login_field(body: dict, name: str) -> str:
         raise BadRequest(f"{name!r} must be at most {MAX_FIELD_LENGTH} characters")
     if "\x00" in value:
         raise BadRequest(f"{name!r} must not contain NUL characters")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate escape, "\ud800": not text, no UTF-8 for it
+        raise BadRequest(f"{name!r} must be Unicode text, without lone surrogates") from None
     return value

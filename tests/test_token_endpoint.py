@@ -43,6 +43,8 @@ def test_tokens_that_expire_say_so_and_use_token_ttl(make_app):
         ('{"username": "' + "a" * 257 + '", "password": "x"}', "at most 256"),
         ('{"username": "alesanchezr", "password": "' + "p" * 257 + '"}', "at most 256"),
         ('{"username": "ale\\u0000", "password": "x"}', "NUL"),
+        ('{"username": "ale\\ud800", "password": "x"}', "surrogate"),
+        ('{"username": "alesanchezr", "password": "\\udfff"}', "surrogate"),
         ("[" * 5000 + "]" * 5000, "nested"),
     ],
 )

@@ -1,0 +1,237 @@
+"""The app's HTTP contract as an OpenAPI 3.1 document, served at `GET /openapi.json`.
+
+Generated rather than written by hand, so that it cannot drift from what it describes: the
+configured strategy's facts decide the security scheme (`scheme`), whether `/logout` answers
+204 or 501 (`revocable`), whether the token store's 503 exists (`stateful`) and whether a
+password on every request can earn a 429; the values `/strategy` and `/healthz` report, the
+limits and the version come from the code and the app. What each route answers is written
+once, below, as the README's Routes and Errors tables give it; tests/test_openapi.py checks
+that its paths are exactly the app's routes, and holds a live server of every strategy to it
+with schemathesis.
+"""
+
+import re
+from importlib.metadata import version
+from typing import Any
+
+from flask import Flask
+
+from sandbox import extensions
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.errors import STORE_RETRY_AFTER
+from sandbox.routes import MAX_FIELD_LENGTH
+from strategies.base import REALM, Strategy
+
+Schema = dict[str, Any]
+
+
+def document(app: Flask) -> Schema:
+    """The OpenAPI 3.1 document of `app`, as its configured strategy answers."""
+    active = extensions.strategy(app)
+    login = {"schema": ref("schemas", "Login")}
+    if app.config["SANDBOX_ENV"] != "production":  # where the demo user is seeded
+        login["example"] = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "auth-sandbox",
+            "version": version("auth-sandbox"),
+            "description": f"auth-sandbox running the {active.name!r} strategy: "
+            f"{active.description}",
+        },
+        "paths": paths(active, login),
+        "components": components(active, app.config["MAX_CONTENT_LENGTH"]),
+    }
+
+
+def ref(kind: str, name: str) -> Schema:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def answer(description: str, schema: Schema | None = None, *headers: str) -> Schema:
+    """A response: a JSON body of `schema` (none without) and these headers of the components."""
+    response: Schema = {"description": description}
+    if schema is not None:
+        response["content"] = {"application/json": {"schema": schema}}
+    if headers:
+        response["headers"] = {name: ref("headers", name) for name in headers}
+    return response
+
+
+def error(description: str, *headers: str) -> Schema:
+    return answer(description, ref("schemas", "Error"), *headers)
+
+
+def operation(method: str, summary: str, responses: Schema, **more: Any) -> Schema:
+    """A path's one operation; any other method gets 405 (with `Allow`)."""
+    responses["405"] = ref("responses", "MethodNotAllowed")
+    return {method: {"summary": summary, **more, "responses": responses}}
+
+
+def closed(properties: Schema) -> Schema:
+    """An object of exactly these properties."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def takes_password(active: Strategy) -> bool:
+    """Whether requests carry a password (Basic), whose failures count toward the 429 limits."""
+    return type(active).password_username is not Strategy.password_username
+
+
+def paths(active: Strategy, login: Schema) -> Schema:
+    secured: list[Schema] = [{active.scheme.lower(): []}]
+    refused = {"401": ref("responses", "Unauthorized")}
+    if takes_password(active):
+        refused["429"] = ref("responses", "TooManyFailedLogins")
+    store_down = {"503": ref("responses", "StoreUnavailable")} if active.stateful else {}
+    logged_out = (
+        {"204": answer("Revoked: from now on that token gets 401")}
+        if active.revocable
+        else {"501": error("The strategy cannot revoke: the message says why, and what would")}
+    )
+    health_down = answer("The token store is down", ref("schemas", "HealthDown"), "Retry-After")
+    user = ref("schemas", "User")
+    token = answer("The token to send", ref("schemas", "Token"), "Cache-Control")
+    page = {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
+    return {
+        "/": operation("get", "The demo page: the lesson's front end", {"200": page}),
+        "/token": operation(
+            "post",
+            "Log in: a token for a username and a password",
+            {
+                "200": token,
+                "400": error("Not JSON, not an object, a field missing, not a string, empty, long"),
+                "401": ref("responses", "BadLogin"),
+                "413": error("A body over the size limit"),
+                "415": error("Another content type than application/json"),
+                "429": ref("responses", "TooManyFailedLogins"),
+                **store_down,
+            },
+            requestBody={"required": True, "content": {"application/json": login}},
+        ),
+        "/protected": operation(
+            "get",
+            "The authenticated user's record",
+            {"200": answer("The user", user), **refused, **store_down},
+            security=secured,
+        ),
+        "/public": operation(
+            "get",
+            "The demo user's record, without authentication: the benchmarks' baseline",
+            {"200": answer("The demo user", user), "404": error("No demo user (production)")},
+        ),
+        "/logout": operation(
+            "post",
+            "Revoke the token sent, if the strategy can",
+            {**logged_out, **refused, **store_down},
+            security=secured,
+        ),
+        "/strategy": operation(
+            "get", "The active strategy", {"200": answer("Its facts", facts(active))}
+        ),
+        "/healthz": operation(
+            "get",
+            "Whether the app and the strategy's token store can serve",
+            {"200": answer("Serving", health(active))}
+            | ({"503": health_down} if active.stateful else {}),
+        ),
+        "/openapi.json": operation(
+            "get", "This document", {"200": answer("OpenAPI 3.1", {"type": "object"})}
+        ),
+    }
+
+
+def facts(active: Strategy) -> Schema:
+    names = ("name", "scheme", "stateful", "revocable", "description")
+    return closed({name: {"const": getattr(active, name)} for name in names})
+
+
+def health(active: Strategy) -> Schema:
+    store = "ok" if active.stateful else "none"
+    return closed(
+        {"status": {"const": "ok"}, "strategy": {"const": active.name}, "store": {"const": store}}
+    )
+
+
+def components(active: Strategy, max_body_bytes: int) -> Schema:
+    field = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_FIELD_LENGTH,
+        "pattern": "^[^\\x00]*$",
+        "description": "Unicode text without NUL characters or lone surrogates",
+    }
+    scheme = active.scheme.lower()
+    return {
+        "securitySchemes": {
+            scheme: {"type": "http", "scheme": scheme, "description": "The token of POST /token"}
+        },
+        "schemas": {
+            "Error": {
+                "description": "Every error: JSON, never HTML or a traceback",
+                "type": "object",
+                "properties": {"msg": {"type": "string"}},
+                "required": ["msg"],
+            },
+            "Login": {
+                "description": f"At most {max_body_bytes} bytes of JSON",
+                "type": "object",
+                "properties": {"username": field, "password": field},
+                "required": ["username", "password"],
+            },
+            "Token": closed(
+                {
+                    "token": {"type": "string", "minLength": 1},
+                    "token_type": {"const": active.scheme},
+                    "user_id": {"type": "integer"},
+                    "expires_in": {"type": ["integer", "null"], "minimum": 1},
+                    "strategy": {"const": active.name},
+                }
+            ),
+            "User": closed({"id": {"type": "integer"}, "username": {"type": "string"}}),
+            "HealthDown": closed(
+                {
+                    "status": {"const": "unavailable"},
+                    "strategy": {"const": active.name},
+                    "store": {"const": "down"},
+                    "msg": {"type": "string"},
+                }
+            ),
+        },
+        "headers": {
+            "WWW-Authenticate": {
+                "description": "The challenge; its scheme has an 'x' before it for a request with "
+                "'X-Requested-With: XMLHttpRequest', so that no browser opens its login dialog",
+                "required": True,
+                "schema": {
+                    "type": "string",
+                    "pattern": f'^x?{re.escape(active.scheme)} realm="{REALM}"',
+                },
+            },
+            "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}},
+            "Cache-Control": {"required": True, "schema": {"const": "no-store"}},
+            "Allow": {"required": True, "schema": {"type": "string"}},
+        },
+        "responses": {
+            "Unauthorized": error(
+                "Not valid credentials: missing, malformed, wrong, expired, revoked, tampered",
+                "WWW-Authenticate",
+            ),
+            "BadLogin": error(
+                "'Bad username or password': an unknown user and a wrong password alike",
+                "WWW-Authenticate",
+            ),
+            "TooManyFailedLogins": error(
+                "Too many failed logins, per user or client", "Retry-After"
+            ),
+            "StoreUnavailable": error(
+                f"The token store is down: retry in {STORE_RETRY_AFTER} s", "Retry-After"
+            ),
+            "MethodNotAllowed": error("Another method than the path's", "Allow"),
+        },
+    }
