@@ -107,6 +107,11 @@ def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> fl
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def milliseconds(cell: str) -> float | None:
+    """A percentile of locust's CSV: "N/A" when a run was too short to record one."""
+    return None if cell == "N/A" else float(cell)
+
+
 def read_stats(csv_prefix: Path) -> dict[str, Any]:
     with csv_prefix.with_name(csv_prefix.name + "_stats.csv").open() as f:
         rows = list(csv.DictReader(f))
@@ -116,9 +121,9 @@ def read_stats(csv_prefix: Path) -> dict[str, Any]:
             "requests": int(row["Request Count"]),
             "failures": int(row["Failure Count"]),
             "rps": round(float(row["Requests/s"]), 2),
-            "p50_ms": float(row["50%"]),
-            "p95_ms": float(row["95%"]),
-            "p99_ms": float(row["99%"]),
+            "p50_ms": milliseconds(row["50%"]),
+            "p95_ms": milliseconds(row["95%"]),
+            "p99_ms": milliseconds(row["99%"]),
         }
 
     total = next(row for row in rows if row["Name"] == "Aggregated")

@@ -121,7 +121,8 @@ def table(bench: dict[str, Any]) -> list[str]:
     for t in bench["targets"]:
         lines.append(
             f"| {t['target']} | {t['requests']} | {t['failures']} | {t['steady_rps']:g} "
-            f"| {_cell(t['rps_ratio'])} | {t['p50_ms']:g} / {t['p95_ms']:g} / {t['p99_ms']:g} "
+            f"| {_cell(t['rps_ratio'])} | {_cell(t['p50_ms'])} / {_cell(t['p95_ms'])} / "
+            f"{_cell(t['p99_ms'])} "
             f"| {_cell(t['server_cpu_ms_per_request'])} | {_cell(t['cpu_ratio'])} "
             f"| {t['locust_cpu_per_process']:.0%} |"
         )
@@ -213,7 +214,7 @@ def plots(bench: dict[str, Any], outdir: Path) -> None:
     for offset, (key, name) in enumerate([("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")]):
         axis.bar(
             [i + (offset - 1) * width for i in range(len(targets))],
-            [max(t[key], 0.1) for t in targets],
+            [max(t[key] or 0, 0.1) for t in targets],  # None: too short a run to record one
             width,
             label=name,
         )

@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sandbox import extensions
 from sandbox.commands import users_cli
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, configure
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, config_errors, configure
+from sandbox.database import check_reachable, database_uri
 from sandbox.errors import register_error_handlers
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
@@ -33,8 +34,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings["DATABASE_URL"], app.instance_path
     )
     db.init_app(app)
-    users = UserStore(settings["PASSWORD_HASH_METHOD"])
+    users = UserStore(settings["PASSWORD_HASH_METHOD"], production=production)
     with app.app_context():
+        with config_errors():
+            check_reachable(db.engine, settings["DATABASE_URL"])
         users.create_tables()
         if not production:
             users.ensure(DEMO_USERNAME, DEMO_PASSWORD)
@@ -54,13 +57,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     return app
-
-
-def database_uri(database_url: str | None, instance_path: str) -> str:
-    if database_url is None:
-        return "sqlite:///" + os.path.join(instance_path, "sandbox.sqlite3")
-    # Plain postgres:// URLs would ask SQLAlchemy for psycopg2; the extra installs psycopg 3.
-    for plain in ("postgres://", "postgresql://"):
-        if database_url.startswith(plain):
-            return "postgresql+psycopg://" + database_url.removeprefix(plain)
-    return database_url

@@ -5,10 +5,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from sandbox import extensions
+from sandbox.store import shown
 from sandbox.users import UserError
+from strategies.errors import StoreUnavailable
 
 
 @contextmanager
@@ -25,9 +28,7 @@ def _read_password(from_stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if not password:
-        raise click.ClickException("the password must not be empty")
-    return password
+    return password  # checked by the user store, as every password it hashes
 
 
 password_stdin = click.option(
@@ -66,15 +67,52 @@ def passwd(name: str, password_stdin: bool) -> None:
 @click.argument("name")
 @with_appcontext
 def delete(name: str) -> None:
-    """Delete user NAME and revoke the tokens the strategy keeps for it.
+    """Delete user NAME and revoke the tokens the strategy keeps for it in Redis.
 
-    Tokens it cannot revoke (a JWT) are refused anyway: they name a user that no
-    longer exists, and a user id is never reused.
+    Says which store it reached, and why every token of the user is refused from
+    then on: it names a user that no longer exists, and a user id is never reused.
     """
+    # Deleted first, revoked after: no login can get a new token in between.
     with user_errors():
         user_id = extensions.users().delete(name)
-    revoked = extensions.strategy().revoke_user(user_id)
-    click.echo(f"deleted user {name!r}; revoked {revoked} stored token(s)")
+    click.echo(f"deleted user {name!r} (id {user_id})")
+    for line in _revoke_stored_tokens(name, user_id):
+        click.echo(line)
+
+
+def _revoke_stored_tokens(name: str, user_id: int) -> list[str]:
+    """Revoke what the strategy keeps in the store this command can reach; what it did."""
+    active, redis_url = extensions.strategy(), current_app.config["REDIS_URL"]
+    refused = f"from the next request every token issued to {name!r} is refused"
+    gone = "it names a user that no longer exists (a user id is never reused)"
+    if not active.stateful:
+        return [
+            f"token store: none; the {active.name!r} strategy keeps no tokens",
+            f"{refused}: {gone}",
+        ]
+    if redis_url is None:
+        # This command's app made a fakeredis of its own; a server's lives in the server.
+        return [
+            "token store: none reached; REDIS_URL is unset, so a server keeps its tokens in "
+            "its own process (an in-process fakeredis), out of this command's reach",
+            f"{refused}: {gone}",
+        ]
+    where = f"Redis at {shown(redis_url)}"
+    if not active.revocable:
+        return [
+            f"token store: {where}; revoked none: the {active.name!r} strategy cannot revoke",
+            f"{refused}: {gone}",
+        ]
+    try:
+        revoked = active.revoke_user(user_id)
+    except StoreUnavailable:
+        raise click.ClickException(
+            f"{where} cannot be reached, so no stored token was revoked; {refused}: {gone}"
+        ) from None
+    return [
+        f"token store: {where}; revoked {revoked} stored token(s) of {name!r} there",
+        f"{refused}: the revoked ones as revoked, any other because {gone}",
+    ]
 
 
 @users_cli.command("list")

@@ -8,7 +8,8 @@ are read the same way.
 """
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,10 @@ import click
 from dotenv import dotenv_values
 from gunicorn.errors import AppImportError
 
+from sandbox.database import a_database_url
 from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
+from sandbox.store import a_redis_url
+from sandbox.users import HASH_METHODS, password_hash_method
 from strategies import registry
 from strategies.base import Strategy
 from strategies.settings import (
@@ -36,11 +40,22 @@ APP_SETTINGS: tuple[Setting, ...] = (
         None,
         "the token store and the shared failed-login counts; unset: an "
         "in-process fakeredis (one process only)",
+        a_redis_url,
     ),
     Setting("REDIS_KEY_PREFIX", "auth-sandbox:", "prefix of every key the sandbox writes in Redis"),
-    Setting("DATABASE_URL", None, "the user table; unset: a SQLite file in the instance folder"),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "the user table; unset: a SQLite file in the instance folder",
+        a_database_url,
+    ),
     Setting("TOKEN_TTL", 900, "seconds a token lives", whole_number(1, "second(s)")),
-    Setting("PASSWORD_HASH_METHOD", "scrypt", "werkzeug's password hash for new passwords"),
+    Setting(
+        "PASSWORD_HASH_METHOD",
+        "scrypt",
+        f"werkzeug's password hash for new passwords: {HASH_METHODS}",
+        password_hash_method,
+    ),
     *LOGIN_LIMIT_SETTINGS,
     Setting(
         "TRUSTED_PROXIES",
@@ -66,6 +81,15 @@ class ConfigError(click.ClickException, AppImportError):
     """
 
 
+@contextmanager
+def config_errors() -> Iterator[None]:
+    """A SettingError raised inside, as the ConfigError every entry point prints as one line."""
+    try:
+        yield
+    except SettingError as error:
+        raise ConfigError(str(error)) from None
+
+
 @dataclass(frozen=True)
 class Configuration:
     settings: dict[str, Any]  # the app's and the active strategy's, parsed
@@ -74,7 +98,7 @@ class Configuration:
 
 def configure(overrides: Mapping[str, Any] | None = None) -> Configuration:
     raw = _sources(overrides)
-    try:
+    with config_errors():
         settings = _read(APP_SETTINGS, raw)
         try:
             strategy_class = registry.load(settings["AUTH_STRATEGY"])
@@ -90,8 +114,6 @@ def configure(overrides: Mapping[str, Any] | None = None) -> Configuration:
                 f"REDIS_URL is required in production by the {strategy.name!r} strategy, "
                 "which keeps its tokens in Redis"
             )
-    except SettingError as error:
-        raise ConfigError(str(error)) from None
     return Configuration(settings, strategy)
 
 
@@ -101,10 +123,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
 
 def load_app_settings() -> dict[str, Any]:
     """The app's own settings alone, as the user set them: what a measurement starts from."""
-    try:
+    with config_errors():
         return _read(APP_SETTINGS, _sources(None))
-    except SettingError as error:
-        raise ConfigError(str(error)) from None
 
 
 Raw = Callable[[str], Any]  # a setting's value as given, before parsing; None: unset

@@ -47,6 +47,11 @@ SETTINGS = (
 )
 
 
+def limits_uri(redis_url: str) -> str:
+    """REDIS_URL as `limits` names it: redis-py's unix:// (a socket) is its redis+unix://."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 class LoginLimits:
     def __init__(self, per_user: str, per_client: str, redis_url: str | None, key_prefix: str):
         self.limits: dict[str, RateLimitItem] = {
@@ -57,7 +62,7 @@ class LoginLimits:
         self.shared = None
         if redis_url:
             storage = storage_from_string(
-                redis_url,
+                limits_uri(redis_url),
                 key_prefix=key_prefix + "failed-logins",
                 wrap_exceptions=True,
                 **client_options(),

@@ -19,7 +19,7 @@ from flask import Flask
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.errors import STORE_RETRY_AFTER
-from sandbox.routes import MAX_FIELD_LENGTH
+from sandbox.users import MAX_FIELD_LENGTH
 from strategies.base import REALM, Strategy
 
 Schema = dict[str, Any]

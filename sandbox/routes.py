@@ -5,10 +5,10 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from sandbox.config import DEMO_USERNAME
 from sandbox.extensions import login_limits, strategy, users
+from sandbox.openapi import document
+from sandbox.users import MAX_FIELD_LENGTH
 from strategies.base import User
 from strategies.errors import BadLogin, InvalidCredentials, StoreDown
-
-MAX_FIELD_LENGTH = 256
 
 bp = Blueprint("sandbox", __name__)
 
@@ -115,8 +115,6 @@ def healthz() -> Response:
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     """The HTTP contract as OpenAPI 3.1, generated for the app and its strategy."""
-    from sandbox.openapi import document  # here: it reads this module's limits
-
     return jsonify(document(current_app))
 
 

@@ -1,13 +1,22 @@
 """The user table and what the app and the strategies ask of it."""
 
+import unicodedata
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, select
 from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
+
+# What POST /token accepts in a username or a password; a user added with more could not log in.
+MAX_FIELD_LENGTH = 256
+# NIST SP 800-63B-4 asks at least 15 characters of a password used alone (8 of one used with
+# a second factor); development keeps the lesson's demo user, whose password has 8.
+MIN_PASSWORD_LENGTH = {"production": 15, "development": 8}
+HASH_METHODS = "scrypt (the default) or pbkdf2:sha256[:iterations]"
 
 
 class Base(DeclarativeBase):
@@ -30,7 +39,7 @@ class User(Model):
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(256), unique=True)
+    username: Mapped[str] = mapped_column(String(MAX_FIELD_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(512))
 
 
@@ -46,14 +55,93 @@ class UnknownUser(UserError):
     pass
 
 
+class BadUsername(UserError):
+    pass
+
+
+class BadPassword(UserError):
+    pass
+
+
+def check_username(username: str) -> None:
+    """A name that POST /token accepts and that HTTP Basic can carry."""
+    _check_text("username", username, BadUsername)
+    for position, character in enumerate(username, 1):
+        if unicodedata.category(character) == "Cc":
+            raise BadUsername(
+                f"the username must not contain control characters "
+                f"(U+{ord(character):04X} at position {position})"
+            )
+    if ":" in username:
+        raise BadUsername(
+            "the username must not contain ':': HTTP Basic sends 'username:password' and "
+            "splits it at the first colon (RFC 7617), so that user could never log in with Basic"
+        )
+
+
+def check_password(password: str, *, production: bool) -> None:
+    """A password that POST /token accepts and long enough for the environment.
+
+    Never quoted in a message, nor its characters.
+    """
+    _check_text("password", password, BadPassword)
+    if any(unicodedata.category(character) == "Cc" for character in password):
+        raise BadPassword("the password must not contain control characters")
+    minimum = MIN_PASSWORD_LENGTH["production" if production else "development"]
+    if len(password) < minimum:
+        if production:
+            why = "in production (NIST SP 800-63B-4's minimum for a password used alone)"
+        else:
+            why = f"({MIN_PASSWORD_LENGTH['production']} in production)"
+        raise BadPassword(f"the password must be at least {minimum} characters {why}")
+
+
+def _check_text(field: str, value: str, error: type[UserError]) -> None:
+    if not value:
+        raise error(f"the {field} must not be empty")
+    if len(value) > MAX_FIELD_LENGTH:
+        raise error(
+            f"the {field} must be at most {MAX_FIELD_LENGTH} characters (POST /token refuses "
+            f"longer), not {len(value)}"
+        )
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # bytes that were not UTF-8 in argv or stdin (surrogateescape)
+        raise error(
+            f"the {field} must be Unicode text: it holds bytes that are not UTF-8"
+        ) from None
+
+
+@lru_cache(maxsize=8)
+def dummy_hash(method: str) -> str:
+    """A hash of no one's password, checked for unknown users.
+
+    So that "no such user" costs as much as "wrong password". Made once per method and
+    process: by the check of PASSWORD_HASH_METHOD at start, then reused by every store.
+    """
+    return generate_password_hash("not anyone's password", method=method)
+
+
+def password_hash_method(value: Any) -> str:
+    """PASSWORD_HASH_METHOD's parser: werkzeug itself says whether it can hash with it."""
+    method = str(value)
+    try:
+        dummy_hash(method)
+    except (ValueError, OverflowError) as error:
+        raise ValueError(
+            f"is not a method werkzeug can hash with ({error}); use {HASH_METHODS}"
+        ) from None
+    return method
+
+
 class UserStore:
     """Users and their password hashes (werkzeug), on Flask-SQLAlchemy's session."""
 
-    def __init__(self, hash_method: str):
+    def __init__(self, hash_method: str, *, production: bool):
         self.hash_method = hash_method
-        # Checked for unknown users so that "no such user" costs as much as "wrong password"
-        # (made now, not at the first unknown user, whose answer would otherwise be slower).
-        self.dummy_hash = generate_password_hash("not anyone's password", method=hash_method)
+        self.production = production  # the password policy's
+        # Made now, not at the first unknown user, whose answer would otherwise be slower.
+        self.dummy_hash = dummy_hash(hash_method)
 
     def get(self, user_id: int) -> User | None:
         return db.session.get(User, user_id)
@@ -69,6 +157,7 @@ class UserStore:
         return None
 
     def add(self, username: str, password: str) -> User:
+        check_username(username)
         user = User(username=username, password_hash=self._hash(password))
         db.session.add(user)
         try:
@@ -79,7 +168,8 @@ class UserStore:
         return user
 
     def set_password(self, username: str, password: str) -> None:
-        self._existing(username).password_hash = self._hash(password)
+        user = self._existing(username)
+        user.password_hash = self._hash(password)
         db.session.commit()
 
     def delete(self, username: str) -> int:
@@ -113,4 +203,5 @@ class UserStore:
         return user
 
     def _hash(self, password: str) -> str:
+        check_password(password, production=self.production)
         return generate_password_hash(password, method=self.hash_method)

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from sandbox import create_app, extensions
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port, stop, wait_for_http
-from tests.conftest import CHEAP_HASH, DEFAULTS, auth_header
+from sandbox.store import shown
+from sandbox.users import BadPassword, BadUsername
+from tests.conftest import CHEAP_HASH, DEFAULTS, auth_header, strategies_where
 
 BIN = Path(sys.executable).parent
 
@@ -44,27 +47,28 @@ def test_users_add_list_passwd_delete(environment):
     assert "bob" in run("users", "list").output
     assert can_log_in("bob", "first password")
 
-    assert run("users", "passwd", "bob", "--password-stdin", input="second\n").exit_code == 0
+    changed = run("users", "passwd", "bob", "--password-stdin", input="second password\n")
+    assert changed.exit_code == 0, changed.output
     assert not can_log_in("bob", "first password")
-    assert can_log_in("bob", "second")
+    assert can_log_in("bob", "second password")
 
     assert run("users", "delete", "bob").exit_code == 0
     assert "bob" not in run("users", "list").output
-    assert not can_log_in("bob", "second")
+    assert not can_log_in("bob", "second password")
 
 
 def test_users_add_asks_for_the_password_twice(environment):
-    result = run("users", "add", "carol", input="s3cret\ns3cret\n")
+    result = run("users", "add", "carol", input="s3cret phrase\ns3cret phrase\n")
     assert result.exit_code == 0, result.output
-    assert can_log_in("carol", "s3cret")
+    assert can_log_in("carol", "s3cret phrase")
 
 
 @pytest.mark.parametrize(
     ("args", "input", "complaint"),
     [
-        (("users", "add", "alesanchezr", "--password-stdin"), "x\n", "already exists"),
+        (("users", "add", "alesanchezr", "--password-stdin"), "long enough\n", "already exists"),
         (("users", "add", "dave", "--password-stdin"), "\n", "must not be empty"),
-        (("users", "passwd", "nobody", "--password-stdin"), "x\n", "no user 'nobody'"),
+        (("users", "passwd", "nobody", "--password-stdin"), "long enough\n", "no user 'nobody'"),
         (("users", "delete", "nobody"), None, "no user 'nobody'"),
     ],
 )
@@ -73,6 +77,100 @@ def test_user_commands_fail_clearly(environment, args, input, complaint):
     assert result.exit_code == 1
     assert complaint in result.output
     assert "Traceback" not in result.output
+
+
+# What `users add` and `users passwd` refuse: what POST /token would refuse, and a password
+# policy fit for production. Each refusal is one line and exit status 1, and changes nothing.
+GOOD_PASSWORD = "a good long passphrase"
+
+
+def refused(result, complaint: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: the "), result.output
+    assert complaint in result.output
+    assert len(result.output.splitlines()) == 1, result.output
+
+
+def add(name: str, password: str = GOOD_PASSWORD):
+    return run("users", "add", name, "--password-stdin", input=password + "\n")
+
+
+def passwd(name: str, password: str):
+    return run("users", "passwd", name, "--password-stdin", input=password + "\n")
+
+
+def test_a_username_must_not_be_empty(environment):
+    refused(add(""), "the username must not be empty")
+
+
+def test_a_username_is_at_most_256_characters_as_at_the_token_endpoint(environment):
+    refused(add("n" * 257), "the username must be at most 256 characters")
+    assert add("n" * 256).exit_code == 0
+    assert can_log_in("n" * 256, GOOD_PASSWORD)
+
+
+@pytest.mark.parametrize("control", ["\x00", "\t", "\n", "\x1b", "\x7f", "\x85"])
+def test_a_username_has_no_control_characters(environment, control):
+    code = f"U+{ord(control):04X}"
+    refused(
+        add(f"bob{control}smith"), f"must not contain control characters ({code} at position 4)"
+    )
+    assert "bob" not in run("users", "list").output
+
+
+def test_a_username_has_no_colon_since_http_basic_could_never_carry_it(environment):
+    # RFC 7617: the user-id ends at the first colon of "user-id:password".
+    refused(add("a b:c"), "the username must not contain ':'")
+    assert add("a b c").exit_code == 0
+
+
+def test_a_username_is_unicode_text(environment):
+    # What a name that is not UTF-8 becomes in argv (surrogateescape).
+    refused(add("bob\udcff"), "the username must be Unicode text")
+
+
+def test_a_password_is_at_least_8_characters_in_development(environment):
+    refused(add("dave", "7 chars"), "the password must be at least 8 characters (15 in production)")
+    assert add("dave", "8 chars!").exit_code == 0
+    refused(passwd("dave", "short"), "the password must be at least 8 characters")
+    assert can_log_in("dave", "8 chars!")
+    # The lesson's demo user, whose password has 8 characters, is still seeded.
+    assert can_log_in(DEMO_USERNAME, DEMO_PASSWORD)
+
+
+def test_a_password_is_at_least_15_characters_in_production(environment, monkeypatch):
+    monkeypatch.setenv("SANDBOX_ENV", "production")
+    monkeypatch.setenv("AUTH_STRATEGY", "basic")  # needs no key in production
+    refused(
+        add("erin", "14 characters!"),
+        "the password must be at least 15 characters in production "
+        "(NIST SP 800-63B-4's minimum for a password used alone)",
+    )
+    assert add("erin", "15 characters!!").exit_code == 0
+    refused(passwd("erin", "12341234"), "the password must be at least 15 characters")
+    assert can_log_in("erin", "15 characters!!")
+
+
+def test_a_password_has_no_control_characters(environment):
+    refused(
+        add("frank", "a long pass\x1bphrase"), "the password must not contain control characters"
+    )
+    refused(passwd(DEMO_USERNAME, "a long\x00passphrase"), "must not contain control characters")
+    assert can_log_in(DEMO_USERNAME, DEMO_PASSWORD)
+
+
+def test_a_password_is_at_most_256_characters_as_at_the_token_endpoint(environment):
+    refused(add("grace", "p" * 257), "the password must be at most 256 characters")
+    assert add("grace", "p" * 256).exit_code == 0
+    assert can_log_in("grace", "p" * 256)
+
+
+def test_the_user_store_applies_the_rules_whoever_calls_it(environment):
+    app = create_app()
+    with app.app_context(), pytest.raises(BadUsername, match="must not contain ':'"):
+        extensions.users(app).add("a:b", GOOD_PASSWORD)
+    with app.app_context(), pytest.raises(BadPassword, match="at least 8 characters"):
+        extensions.users(app).set_password(DEMO_USERNAME, "short")
 
 
 def test_users_commands_work_under_flask_too(environment):
@@ -119,30 +217,133 @@ def test_the_serving_commands_serve_the_app(environment, command):
         stop(server)
 
 
-def test_deleting_a_user_revokes_the_tokens_a_strategy_keeps(make_app):
-    app = make_app()
+@pytest.mark.redis
+def test_deleting_a_user_revokes_the_tokens_a_strategy_keeps(make_app, redis_url, redis_prefix):
+    app = make_app(REDIS_URL=redis_url, REDIS_KEY_PREFIX=redis_prefix)
     client = app.test_client()
     credentials = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
     headers = [auth_header(client.post("/token", json=credentials).get_json()) for _ in range(2)]
     result = app.test_cli_runner().invoke(args=["users", "delete", DEMO_USERNAME])
     assert result.exit_code == 0, result.output
-    stateful = extensions.strategy(app).stateful
-    assert f"revoked {2 if stateful else 0} stored token(s)" in result.output
+    active = extensions.strategy(app)
+    if active.stateful:
+        assert (
+            f"token store: Redis at {shown(redis_url)}; revoked 2 stored token(s) of "
+            f"{DEMO_USERNAME!r} there"
+        ) in result.output
+    else:
+        assert f"token store: none; the {active.name!r} strategy keeps no tokens" in result.output
+    assert f"every token issued to {DEMO_USERNAME!r} is refused" in result.output
     for header in headers:
         response = client.get("/protected", headers=header)
         assert response.status_code == 401
-        if stateful:
+        if active.stateful:
             assert response.get_json()["msg"] == "Token has been revoked"
 
 
-@pytest.mark.parametrize(
-    ("setting", "value", "complaint"),
-    [
-        ("TOKEN_TTL", "soon", "TOKEN_TTL must be a whole number of second(s), not 'soon'"),
-        ("AUTH_STRATEGY", "kerberos", "Unknown AUTH_STRATEGY 'kerberos'"),
-        ("BASIC_AUTH_CACHE_TTL", "-1", "BASIC_AUTH_CACHE_TTL must be at least 0"),
-    ],
+@pytest.mark.parametrize("strategy_name", strategies_where(stateful=True))
+def test_deleting_a_user_says_an_embedded_store_is_out_of_reach(environment, strategy_name):
+    """REDIS_URL unset: the server's tokens live in its process, the command runs in another."""
+    port = free_port()
+    env = {**environment, "AUTH_STRATEGY": strategy_name, "PATH": str(BIN)}
+    server = subprocess.Popen(
+        [BIN / "auth-sandbox", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", server)
+        credentials = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+        header = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())
+        deleted = subprocess.run(
+            [BIN / "auth-sandbox", "users", "delete", DEMO_USERNAME],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert deleted.returncode == 0, deleted.stderr
+        assert "token store: none reached; REDIS_URL is unset" in deleted.stdout
+        assert "revoked" not in deleted.stdout.split("\n")[1]  # it reached no store to revoke in
+        assert (
+            f"every token issued to {DEMO_USERNAME!r} is refused: it names a user that no "
+            "longer exists"
+        ) in deleted.stdout
+        response = requests.get(f"{base}/protected", headers=header, timeout=5)
+        assert response.status_code == 401
+        assert response.json()["msg"] == "The token's user no longer exists"
+    finally:
+        stop(server)
+
+
+@pytest.mark.parametrize("strategy_name", strategies_where(stateful=True))
+def test_deleting_a_user_while_redis_is_down_says_so_without_its_password(make_app):
+    redis_url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    app = make_app(REDIS_URL=redis_url)
+    result = app.test_cli_runner().invoke(args=["users", "delete", DEMO_USERNAME])
+    assert result.exit_code == 1
+    assert f"deleted user {DEMO_USERNAME!r}" in result.output
+    assert (
+        f"Error: Redis at {redis_url.replace('hunter2', '***')} cannot be reached, so no stored "
+        f"token was revoked; from the next request every token issued to {DEMO_USERNAME!r} is "
+        "refused"
+    ) in result.output
+    assert "hunter2" not in result.output
+    assert "Traceback" not in result.output
+
+
+# What a user reads for the database settings: what would work instead.
+DATABASE_WORKS = (
+    "leave it unset for a SQLite file in the instance folder, or use "
+    "postgresql://user@host/database with the postgres extra: pip install -e '.[postgres]'"
 )
+PASSWORD = "hunter2"  # in a URL below: never printed
+BAD_SETTINGS = [
+    ("TOKEN_TTL", "soon", "TOKEN_TTL must be a whole number of second(s), not 'soon'"),
+    ("AUTH_STRATEGY", "kerberos", "Unknown AUTH_STRATEGY 'kerberos'"),
+    ("BASIC_AUTH_CACHE_TTL", "-1", "BASIC_AUTH_CACHE_TTL must be at least 0"),
+    (
+        "REDIS_URL",
+        "localhost:6379",
+        "REDIS_URL is not a Redis URL (Redis URL must specify one of the following schemes "
+        "(redis://, rediss://, unix://)); for example redis://127.0.0.1:6379/0",
+    ),
+    (  # "@host" forgotten: urllib reads the password as the port
+        "REDIS_URL",
+        f"redis://default:{PASSWORD}/0",
+        "REDIS_URL is not a Redis URL (Port could not be cast to integer value as '***'); "
+        "for example redis://127.0.0.1:6379/0",
+    ),
+    (
+        "PASSWORD_HASH_METHOD",
+        "bogus",
+        "PASSWORD_HASH_METHOD is not a method werkzeug can hash with (Invalid hash method "
+        "'bogus'.); use scrypt (the default) or pbkdf2:sha256[:iterations]",
+    ),
+    (
+        "DATABASE_URL",
+        f"postgresql://postgres:{PASSWORD}@127.0.0.1:1/test",
+        "DATABASE_URL: the database cannot be reached (connection failed: connection to server "
+        'at "127.0.0.1", port 1 failed: Connection refused); check that it runs and accepts '
+        f"this user, or {DATABASE_WORKS}",
+    ),
+    (
+        "DATABASE_URL",
+        "mysql://u@127.0.0.1/db",
+        "DATABASE_URL needs the database driver 'MySQLdb' (mysql://), which is not installed; "
+        f"install it, or {DATABASE_WORKS}",
+    ),
+    (
+        "DATABASE_URL",
+        "nosuch://x",
+        f"DATABASE_URL names a database SQLAlchemy does not know (nosuch://); {DATABASE_WORKS}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("setting", "value", "complaint"), BAD_SETTINGS)
 def test_a_bad_setting_stops_every_entry_point_with_one_line(
     environment, setting, value, complaint
 ):
@@ -153,7 +354,8 @@ def test_a_bad_setting_stops_every_entry_point_with_one_line(
     # test_several_gunicorn_workers_stop_too covers that case.
     gunicorn = [BIN / "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
     commands = {
-        "auth-sandbox": ([BIN / "auth-sandbox", "users", "list"], 1),
+        "auth-sandbox users": ([BIN / "auth-sandbox", "users", "list"], 1),
+        "auth-sandbox serve": ([BIN / "auth-sandbox", "serve", "--port", port], 1),
         "flask": ([BIN / "flask", "--app", "sandbox", "run", "--port", port], 1),
         # gunicorn's "App failed to load": the master stops, no worker is started again
         "gunicorn": ([*gunicorn, "sandbox:create_app()"], 4),
@@ -163,6 +365,36 @@ def test_a_bad_setting_stops_every_entry_point_with_one_line(
         assert result.returncode == status, (name, result.stderr)
         assert complaint in result.stderr, name
         assert "Traceback" not in result.stderr, name
+        assert PASSWORD not in result.stderr, name
+        if status == 1:  # click's commands print that line alone; gunicorn logs around it
+            assert result.stderr.startswith(f"Error: {complaint}"), name
+            assert result.stderr.count("\n") == 1, name
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "complaint"),
+    [case for case in BAD_SETTINGS if case[0] in ("REDIS_URL", "PASSWORD_HASH_METHOD")],
+)
+@pytest.mark.parametrize(
+    "command",
+    [["compare", "--strategies", "jwt"], ["bench", "--strategies", "jwt", "--duration", "1"]],
+    ids=["compare", "bench"],
+)
+def test_a_measurement_refuses_a_bad_setting_before_it_starts(
+    environment, command, setting, value, complaint
+):
+    """compare and bench read the user's settings first (load_app_settings), then measure."""
+    env = {**environment, setting: value, "PATH": str(BIN)}
+    started = time.monotonic()
+    result = subprocess.run(
+        [BIN / "auth-sandbox", *command], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"Error: {complaint}")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started < 20  # it measured nothing
+    assert not Path("comparison").exists() and not Path("benchmarks").exists()
 
 
 def test_several_gunicorn_workers_stop_too_with_the_line_in_the_log(environment):

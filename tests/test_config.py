@@ -2,9 +2,10 @@
 
 import pytest
 
-from sandbox import create_app
+from sandbox import create_app, users
 from sandbox.config import ConfigError, load_settings
 from sandbox.processes import free_port
+from sandbox.store import shown
 from strategies.settings import Setting, SettingError, development_secret, one_of, random_secret
 from tests.conftest import CHEAP_HASH, DEFAULTS
 
@@ -128,3 +129,121 @@ def test_a_secret_is_never_printed_even_by_a_parser_that_quotes_values():
     with pytest.raises(SettingError, match=r"^SOME_KEY must be one of") as raised:
         setting.read(secret)
     assert secret not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://user:password@127.0.0.1:6379/1",
+        "rediss://127.0.0.1:6380/0",
+        "unix:///run/redis/redis.sock?db=2",  # `limits` spells it redis+unix://
+        "redis://127.0.0.1:6379/0?socket_keepalive=true",
+    ],
+)
+def test_redis_url_takes_what_redis_py_takes(clean_environment, url):
+    app = create_app({"AUTH_STRATEGY": "bearer", "REDIS_URL": url})  # nothing connects at start
+    assert app.config["REDIS_URL"] == url
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("localhost:6379", "must specify one of the following schemes"),
+        ("http://127.0.0.1:6379", "must specify one of the following schemes"),
+        (
+            "redis://127.0.0.1:6379/0?sokcet_timeout=1",
+            "unexpected keyword argument 'sokcet_timeout'",
+        ),
+        ("redis://:hunter2@127.0.0.1:port/0", "Port could not be cast to integer value"),
+    ],
+)
+def test_redis_url_refuses_what_redis_py_refuses_without_printing_a_password(
+    clean_environment, url, complaint
+):
+    with pytest.raises(ConfigError, match=r"^REDIS_URL is not a Redis URL \(") as raised:
+        create_app({"REDIS_URL": url})
+    assert complaint in raised.value.message
+    assert raised.value.message.endswith("; for example redis://127.0.0.1:6379/0")
+    assert "hunter2" not in raised.value.message
+
+
+def test_a_redis_url_is_shown_without_its_password():
+    assert shown("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+    assert (
+        shown("rediss://app:hunter2@redis.example:6380/1")
+        == "rediss://app:***@redis.example:6380/1"
+    )
+    assert shown("redis://:hunter2@h/0") == "redis://:***@h/0"
+    assert (
+        shown("unix:///tmp/r.sock?db=1&password=hunter2") == "unix:///tmp/r.sock?db=1&password=***"
+    )
+
+
+@pytest.mark.parametrize("method", ["scrypt", "scrypt:16384:8:1", "pbkdf2:sha256", CHEAP_HASH])
+def test_password_hash_method_takes_what_werkzeug_hashes_with(clean_environment, method):
+    assert load_settings({"PASSWORD_HASH_METHOD": method})["PASSWORD_HASH_METHOD"] == method
+
+
+@pytest.mark.parametrize(
+    ("method", "werkzeug_says"),
+    [
+        ("bogus", "Invalid hash method 'bogus'."),
+        ("pbkdf2:sha257", "unsupported"),
+        ("scrypt:3:8:1", "n must be a power of 2."),
+        ("pbkdf2:sha256:0", "iteration value must be greater than 0."),
+    ],
+)
+def test_password_hash_method_refuses_what_werkzeug_refuses(
+    clean_environment, method, werkzeug_says
+):
+    with pytest.raises(ConfigError) as raised:
+        create_app({"PASSWORD_HASH_METHOD": method})
+    assert raised.value.message.startswith(
+        "PASSWORD_HASH_METHOD is not a method werkzeug can hash with ("
+    )
+    assert werkzeug_says in raised.value.message
+    assert raised.value.message.endswith("; use scrypt (the default) or pbkdf2:sha256[:iterations]")
+
+
+def test_checking_the_hash_method_costs_no_extra_hash_at_start(clean_environment, monkeypatch):
+    """The check makes the dummy hash unknown users are checked against; the store reuses it."""
+    create_app()  # the demo user is seeded: the next start hashes no password of its own
+    methods: list[str] = []
+    real = users.generate_password_hash
+
+    def counted(password: str, method: str) -> str:
+        methods.append(method)
+        return real(password, method=method)
+
+    monkeypatch.setattr(users, "generate_password_hash", counted)
+    users.dummy_hash.cache_clear()  # as in a process that starts
+    create_app()
+    assert methods == [CHEAP_HASH]
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        (
+            "postgresql+psycopg_async://h/db",
+            "names an asyncio driver (postgresql+psycopg_async://)",
+        ),
+        ("not a url", "is not a URL SQLAlchemy can read"),
+    ],
+)
+def test_database_url_names_a_driver_the_app_can_use(clean_environment, url, complaint):
+    with pytest.raises(ConfigError, match=r"^DATABASE_URL ") as raised:
+        create_app({"DATABASE_URL": url})
+    assert complaint in raised.value.message
+    assert raised.value.message.endswith("pip install -e '.[postgres]'")
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_passwords(clean_environment):
+    url = f"postgresql://postgres:hunter2@127.0.0.1:{free_port()}/test?password=hunter3"
+    with pytest.raises(
+        ConfigError, match=r"^DATABASE_URL: the database cannot be reached \("
+    ) as raised:
+        create_app({"DATABASE_URL": url})
+    assert "hunter2" not in raised.value.message
+    assert "hunter3" not in raised.value.message
