@@ -59,8 +59,12 @@ def add(name: str, password_stdin: bool) -> None:
 def passwd(name: str, password_stdin: bool) -> None:
     """Change the password of user NAME."""
     with user_errors():
-        extensions.users().set_password(name, _read_password(password_stdin))
-    click.echo(f"changed the password of {name!r}")
+        generation = extensions.users().set_password(name, _read_password(password_stdin))
+    click.echo(
+        f"changed the password of {name!r}; from the next request every token issued to it "
+        f"before is refused, in every worker: a token carries its user's token generation, "
+        f"now {generation} (and a password sent on every request no longer matches)"
+    )
 
 
 @users_cli.command("delete")

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, select
+from sqlalchemy import String, inspect, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +17,8 @@ MAX_FIELD_LENGTH = 256
 # a second factor); development keeps the lesson's demo user, whose password has 8.
 MIN_PASSWORD_LENGTH = {"production": 15, "development": 8}
 HASH_METHODS = "scrypt (the default) or pbkdf2:sha256[:iterations]"
+# What a database made before tokens carried a generation gets.
+ADD_GENERATION_COLUMN = "ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0"
 
 
 class Base(DeclarativeBase):
@@ -41,6 +43,10 @@ class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(MAX_FIELD_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(512))
+    # Tokens carry the generation they were issued in; a password change starts a new one,
+    # so every older token is refused from the next request, in every worker and with any
+    # store: /protected reads this row anyway, so the check costs no round trip.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class UserError(Exception):
@@ -167,10 +173,13 @@ class UserStore:
             raise UserExists(f"user {username!r} already exists") from None
         return user
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str) -> int:
+        """Change the password and start a new token generation; the new generation."""
         user = self._existing(username)
         user.password_hash = self._hash(password)
+        user.token_generation += 1
         db.session.commit()
+        return user.token_generation
 
     def delete(self, username: str) -> int:
         """Delete the user; its id."""
@@ -183,12 +192,20 @@ class UserStore:
         return list(db.session.scalars(select(User).order_by(User.id)))
 
     def create_tables(self) -> None:
+        """The user table, made or brought up to date; safe when several workers start at once."""
         try:
             db.create_all()
         except DatabaseError:
             # Another worker created them between our check and our CREATE.
             db.session.rollback()
             db.create_all()
+        if "token_generation" not in {c["name"] for c in inspect(db.engine).get_columns("users")}:
+            # A database made before tokens carried a generation: every token so far is of 0.
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(text(ADD_GENERATION_COLUMN))
+            except DatabaseError:  # another worker added it first
+                pass
 
     def ensure(self, username: str, password: str) -> None:
         """Add the user unless it exists; safe when several workers start at once."""

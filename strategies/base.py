@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from strategies import anatomy
-from strategies.errors import AuthError, InvalidCredentials
+from strategies.errors import AuthError, InvalidCredentials, RevokedToken
 from strategies.settings import Setting
 
 REALM = "auth-sandbox"
@@ -31,6 +31,7 @@ class User(Protocol):
     id: int
     username: str
     password_hash: str
+    token_generation: int  # a token issued in an older generation is refused (password change)
 
 
 class UserDirectory(Protocol):
@@ -96,12 +97,18 @@ class Strategy(ABC):
     def revoke(self) -> None:
         """Make the current request's (authenticated) token unusable, or raise NotRevocable."""
 
-    def token_user(self, user_id: object) -> User:
-        """The user a token names by id (a claim, a stored value); InvalidCredentials if none."""
-        text = user_id.decode() if isinstance(user_id, bytes) else str(user_id)
+    def token_user(self, user_id: object, generation: object = 0) -> User:
+        """The user a token names by id, if the token is of the user's current generation.
+
+        InvalidCredentials if no such user; RevokedToken if the password changed since the
+        token was issued (a token from before generations were kept counts as generation 0).
+        """
+        text = str(user_id)
         user = self.users.get(int(text)) if text.isascii() and text.isdigit() else None
         if user is None:
             raise InvalidCredentials("The token's user no longer exists")
+        if str(generation) != str(user.token_generation):
+            raise RevokedToken("Token revoked: the user's password has changed since")
         return user
 
     def revoke_user(self, user_id: int) -> int:

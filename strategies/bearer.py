@@ -79,7 +79,8 @@ class BearerStrategy(HTTPAuthStrategy):
             # One round trip: the token, and its place in the user's set (for revoke_user),
             # which lives as long as the user's newest token.
             transaction = self.store.pipeline()
-            transaction.set(key, user.id, ex=self.ttl)
+            # The value names the user and the generation the token was issued in.
+            transaction.set(key, f"{user.id}:{user.token_generation}", ex=self.ttl)
             transaction.sadd(user_tokens, key)
             transaction.expire(user_tokens, self.ttl)
             transaction.execute()
@@ -94,7 +95,9 @@ class BearerStrategy(HTTPAuthStrategy):
             return None
         if value == REVOKED:
             raise RevokedToken()
-        return self.token_user(value)
+        # A value stored before generations were kept is the user id alone: generation 0.
+        user_id, _, generation = value.decode().partition(":")
+        return self.token_user(user_id, generation or 0)
 
     def revoke(self) -> None:
         token = request_credentials(self.scheme)

@@ -104,7 +104,10 @@ class JWTStrategy(Strategy):
             getattr(manager, loader)(_answer_as(error_type))
 
     def issue(self, user: User, password: str) -> IssuedToken:
-        return IssuedToken(create_access_token(identity=str(user.id)), expires_in=self.ttl)
+        token = create_access_token(
+            identity=str(user.id), additional_claims={"gen": user.token_generation}
+        )
+        return IssuedToken(token, expires_in=self.ttl)
 
     def authenticate(self) -> User:
         # Read the header ourselves: flask-jwt-extended matches the scheme
@@ -128,7 +131,7 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials(f"Invalid token: {error}") from None
         if claims["type"] != "access":
             raise InvalidCredentials("Invalid token: not an access token")
-        return self.token_user(claims["sub"])
+        return self.token_user(claims["sub"], claims.get("gen", 0))
 
     def revoke(self) -> None:
         raise NotRevocable(

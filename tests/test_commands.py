@@ -1,5 +1,6 @@
 """The commands (`auth-sandbox` and `flask --app sandbox`), as a user types them."""
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -406,3 +407,55 @@ def test_several_gunicorn_workers_stop_too_with_the_line_in_the_log(environment)
     assert result.returncode != 0  # it stopped: no loop of workers started again
     assert "TOKEN_TTL must be a whole number of second(s), not 'soon'" in result.stderr
     assert "App failed to load" in result.stderr
+
+
+def test_changing_a_password_refuses_every_older_token_in_another_process(
+    environment, strategy_name
+):
+    """The server runs apart from the command, on the embedded store: the user table tells."""
+    port = free_port()
+    env = {**environment, "AUTH_STRATEGY": strategy_name, "PATH": str(BIN)}
+    server = subprocess.Popen(
+        [BIN / "auth-sandbox", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", server)
+        credentials = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+        old = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())
+        assert requests.get(f"{base}/protected", headers=old, timeout=5).status_code == 200
+        changed = subprocess.run(
+            [BIN / "auth-sandbox", "users", "passwd", DEMO_USERNAME, "--password-stdin"],
+            env=env,
+            input="a new password\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert changed.returncode == 0, changed.stderr
+        assert "every token issued to it before is refused" in changed.stdout
+        assert requests.get(f"{base}/protected", headers=old, timeout=5).status_code == 401
+        credentials["password"] = "a new password"
+        new = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())
+        assert requests.get(f"{base}/protected", headers=new, timeout=5).status_code == 200
+    finally:
+        stop(server)
+
+
+def test_a_database_made_before_token_generations_keeps_working(environment):
+    instance = Path(environment["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(instance / "sandbox.sqlite3") as old:  # the earlier schema
+        old.execute(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "username VARCHAR(256) UNIQUE, password_hash VARCHAR(512))"
+        )
+    assert (
+        run("users", "add", "carol", "--password-stdin", input="an old password\n").exit_code == 0
+    )
+    assert can_log_in("carol", "an old password")
+    changed = run("users", "passwd", "carol", "--password-stdin", input="a new password\n")
+    assert changed.exit_code == 0 and "now 1" in changed.output

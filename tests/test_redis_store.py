@@ -38,7 +38,7 @@ def test_redis_holds_a_digest_of_the_token_never_the_token(make_app, redis_url, 
     )
     (key,) = store.scan_iter(match=redis_prefix + "token:*")
     assert key.endswith(token_digest(issued["token"]))
-    assert store.get(key) == str(issued["user_id"])
+    assert store.get(key) == f"{issued['user_id']}:0"  # the user, and its token generation
     assert 0 < store.ttl(key) <= 900
     # Replaying what a copy of Redis holds gets nobody in.
     for leaked in (key, key.removeprefix(redis_prefix + "token:")):

@@ -121,7 +121,11 @@ class PasetoStrategy(HTTPAuthStrategy):
     def issue(self, user: User, password: str) -> IssuedToken:
         # Ed25519 signatures are deterministic: without a jti, two logins in one second
         # would get the same token.
-        claims = {"sub": str(user.id), "jti": secrets.token_urlsafe(16)}
+        claims = {
+            "sub": str(user.id),
+            "gen": user.token_generation,
+            "jti": secrets.token_urlsafe(16),
+        }
         token = self.paseto.encode(self.key, claims, serializer=json)
         return IssuedToken(token.decode("ascii"), expires_in=self.ttl)
 
@@ -138,7 +142,7 @@ class PasetoStrategy(HTTPAuthStrategy):
         # pyseto checks `exp` only when present: a token without one would never expire.
         if not isinstance(claims, dict) or "exp" not in claims:
             return None
-        return self.token_user(claims.get("sub", ""))
+        return self.token_user(claims.get("sub", ""), claims.get("gen", 0))
 
     def revoke(self) -> None:
         raise NotRevocable(
