@@ -9,7 +9,8 @@ one app by `init_app`.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -19,12 +20,21 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from strategies import anatomy
-from strategies.errors import AuthError, InvalidCredentials, RevokedToken
+from strategies.errors import AuthError, InvalidCredentials, RevokedToken, StoreUnavailable
 from strategies.settings import Setting
 
 REALM = "auth-sandbox"
 # What redis-py raises when the store is down, hangs or is still loading.
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """A store that is down, as the StoreUnavailable the app answers with a 503."""
+    try:
+        yield
+    except STORE_DOWN as error:
+        raise StoreUnavailable() from error
 
 
 class User(Protocol):

@@ -9,15 +9,14 @@ Verifying a request is one GET.
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, cast
 
 from flask import Flask
 from redis import Redis
 
-from strategies.base import REALM, STORE_DOWN, IssuedToken, User, UserDirectory
-from strategies.errors import RevokedToken, StoreUnavailable
+from strategies.base import REALM, IssuedToken, User, UserDirectory, store_errors
+from strategies.errors import RevokedToken
 from strategies.headers import request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
 
@@ -28,14 +27,6 @@ REVOKED = b"revoked"
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@contextmanager
-def store_errors() -> Iterator[None]:
-    try:
-        yield
-    except STORE_DOWN as error:
-        raise StoreUnavailable() from error
 
 
 class BearerStrategy(HTTPAuthStrategy):

@@ -6,6 +6,8 @@ token stays valid until it expires. (The module is not named `jwt` so that it
 cannot shadow PyJWT.)
 """
 
+import math
+import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -18,7 +20,7 @@ from flask_jwt_extended.config import config as jwt_settings
 from jwt import ExpiredSignatureError, ImmatureSignatureError, InvalidTokenError
 from redis import Redis
 
-from strategies.base import IssuedToken, Strategy, User, UserDirectory
+from strategies.base import IssuedToken, Strategy, User, UserDirectory, store_errors
 from strategies.errors import (
     AuthError,
     ExpiredToken,
@@ -28,7 +30,7 @@ from strategies.errors import (
     RevokedToken,
 )
 from strategies.headers import request_credentials
-from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, random_secret
+from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, boolean, random_secret
 
 # Each of flask-jwt-extended's error loaders answers as one of the app's typed errors,
 # and so through the app's error table (sandbox/errors.py).
@@ -59,7 +61,8 @@ class JWTStrategy(Strategy):
     revocable = False
     description = (
         "JSON Web Token (RFC 7519): a signed, readable claim set (user id, expiry) that "
-        "the server checks with its key alone; valid until it expires."
+        "the server checks with its key alone; valid until it expires, unless a denylist "
+        "in Redis (JWT_DENYLIST) holds its login."
     )
     settings = (
         Setting(
@@ -72,11 +75,24 @@ class JWTStrategy(Strategy):
             make=random_secret,
             how=HOW_TO_MAKE_A_SECRET,
         ),
+        Setting(
+            "JWT_DENYLIST",
+            False,
+            "true: logout revokes a login, whose id Redis keeps until its token would have "
+            "expired anyway (one Redis round trip a request)",
+            boolean,
+        ),
     )
+    variants = {"denylist": {"JWT_DENYLIST": True}}  # noqa: RUF012 - read-only
 
     def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
         self.ttl: int = config["TOKEN_TTL"]
+        # A denylist is server state (of revoked logins only) that buys logout.
+        self.stateful = self.revocable = config["JWT_DENYLIST"]
+        self.revoked_prefix = config["REDIS_KEY_PREFIX"] + "jwt-revoked:"
+        # Until refresh tokens exist, a login is one token, named by its `jti`.
+        self.required_claims = ["exp", "sub", "type", *(["jti"] if self.revocable else [])]
 
     def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         super().init_app(app, users, store)
@@ -112,7 +128,17 @@ class JWTStrategy(Strategy):
     def authenticate(self) -> User:
         # Read the header ourselves: flask-jwt-extended matches the scheme
         # case-sensitively, and RFC 7235 says it is case-insensitive.
-        token = request_credentials(self.scheme)
+        claims = self._claims(request_credentials(self.scheme))
+        user = self.token_user(claims["sub"], claims.get("gen", 0))
+        if self.revocable:
+            assert self.store is not None  # stateful: create_app gave it the token store
+            with store_errors():
+                if self.store.exists(self.revoked_prefix + claims["jti"]):
+                    raise RevokedToken()
+        return user
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        """The verified claims of an access token, or the AuthError that refuses it."""
         try:
             claims = pyjwt.decode(
                 token,
@@ -121,7 +147,7 @@ class JWTStrategy(Strategy):
                 leeway=self._leeway,
                 # Without `require`, PyJWT checks `exp` only when present: a token
                 # without one would never expire.
-                options={"require": ["exp", "sub", "type"]},
+                options={"require": self.required_claims},
             )
         except ExpiredSignatureError:
             raise ExpiredToken() from None
@@ -131,11 +157,18 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials(f"Invalid token: {error}") from None
         if claims["type"] != "access":
             raise InvalidCredentials("Invalid token: not an access token")
-        return self.token_user(claims["sub"], claims.get("gen", 0))
+        return claims
 
     def revoke(self) -> None:
-        raise NotRevocable(
-            "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
-            "could delete. Revoking one needs a denylist of token ids (jti) in a store, "
-            "which is server state again."
-        )
+        if not self.revocable:
+            raise NotRevocable(
+                "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
+                "could delete. JWT_DENYLIST=true keeps revoked logins in Redis, which is "
+                "server state again."
+            )
+        claims = self._claims(request_credentials(self.scheme))
+        # Kept as long as the token would have lived, and not a second longer.
+        seconds_left = max(1, math.ceil(claims["exp"] + self._leeway - time.time()))
+        assert self.store is not None
+        with store_errors():
+            self.store.set(self.revoked_prefix + claims["jti"], 1, ex=seconds_left)

@@ -63,6 +63,18 @@ def whole_number(minimum: int, unit: str) -> Parser:
     return parse
 
 
+TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    spelled = str(value).strip().lower()
+    if spelled not in TRUE + FALSE:
+        raise ValueError(f"must be one of {', '.join(TRUE + FALSE)} (any case), not {value!r}")
+    return spelled in TRUE
+
+
 def one_of(*choices: str) -> Parser:
     def parse(value: Any) -> str:
         if value not in choices:

@@ -57,7 +57,13 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
 
 def test_variants_run_beside_their_strategy():
     targets = plan(Options(strategies=["basic", "jwt"]))
-    assert [t.label for t in targets] == [BASELINE, "basic", "basic + cache", "jwt"]
+    assert [t.label for t in targets] == [
+        BASELINE,
+        "basic",
+        "basic + cache",
+        "jwt",
+        "jwt + denylist",
+    ]
     assert targets[0].scenario == "public"
     assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}
     deployment = plan(Options(strategies=["basic"], host="http://127.0.0.1:8000"))
