@@ -4,6 +4,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,24 @@ def environment(monkeypatch, tmp_path) -> dict[str, str]:
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     return settings
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[str]:
+    """`auth-sandbox serve` in a process of its own, on a free loopback port: its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [BIN / "auth-sandbox", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", server)
+        yield base
+    finally:
+        stop(server)
 
 
 def run(*args: str, input: str | None = None):
@@ -245,17 +265,8 @@ def test_deleting_a_user_revokes_the_tokens_a_strategy_keeps(make_app, redis_url
 @pytest.mark.parametrize("strategy_name", strategies_where(stateful=True))
 def test_deleting_a_user_says_an_embedded_store_is_out_of_reach(environment, strategy_name):
     """REDIS_URL unset: the server's tokens live in its process, the command runs in another."""
-    port = free_port()
     env = {**environment, "AUTH_STRATEGY": strategy_name, "PATH": str(BIN)}
-    server = subprocess.Popen(
-        [BIN / "auth-sandbox", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", server)
+    with served(env) as base:
         credentials = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
         header = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())
         deleted = subprocess.run(
@@ -275,8 +286,6 @@ def test_deleting_a_user_says_an_embedded_store_is_out_of_reach(environment, str
         response = requests.get(f"{base}/protected", headers=header, timeout=5)
         assert response.status_code == 401
         assert response.json()["msg"] == "The token's user no longer exists"
-    finally:
-        stop(server)
 
 
 @pytest.mark.parametrize("strategy_name", strategies_where(stateful=True))
@@ -413,17 +422,8 @@ def test_changing_a_password_refuses_every_older_token_in_another_process(
     environment, strategy_name
 ):
     """The server runs apart from the command, on the embedded store: the user table tells."""
-    port = free_port()
     env = {**environment, "AUTH_STRATEGY": strategy_name, "PATH": str(BIN)}
-    server = subprocess.Popen(
-        [BIN / "auth-sandbox", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", server)
+    with served(env) as base:
         credentials = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
         old = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())
         assert requests.get(f"{base}/protected", headers=old, timeout=5).status_code == 200
@@ -441,8 +441,6 @@ def test_changing_a_password_refuses_every_older_token_in_another_process(
         credentials["password"] = "a new password"
         new = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())
         assert requests.get(f"{base}/protected", headers=new, timeout=5).status_code == 200
-    finally:
-        stop(server)
 
 
 def test_a_database_made_before_token_generations_keeps_working(environment):
