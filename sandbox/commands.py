@@ -62,8 +62,9 @@ def passwd(name: str, password_stdin: bool) -> None:
         generation = extensions.users().set_password(name, _read_password(password_stdin))
     click.echo(
         f"changed the password of {name!r}; from the next request every token issued to it "
-        f"before is refused, in every worker: a token carries its user's token generation, "
-        f"now {generation} (and a password sent on every request no longer matches)"
+        f"before, access and refresh tokens alike, is refused in every worker: a token "
+        f"carries its user's token generation, now {generation} (and a password sent on every "
+        f"request no longer matches); none stays valid at this app"
     )
 
 
@@ -102,11 +103,6 @@ def _revoke_stored_tokens(name: str, user_id: int) -> list[str]:
             f"{refused}: {gone}",
         ]
     where = f"Redis at {shown(redis_url)}"
-    if not active.revocable:
-        return [
-            f"token store: {where}; revoked none: the {active.name!r} strategy cannot revoke",
-            f"{refused}: {gone}",
-        ]
     try:
         revoked = active.revoke_user(user_id)
     except StoreUnavailable:

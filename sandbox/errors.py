@@ -21,7 +21,9 @@ from strategies.errors import (
     ExpiredToken,
     InvalidCredentials,
     MissingCredentials,
+    NoRefreshTokens,
     NotRevocable,
+    RefreshTokenReused,
     RevokedToken,
     StoreDown,
     StoreUnavailable,
@@ -44,9 +46,11 @@ ANSWERS: dict[type[AuthError], Answer] = {
     InvalidCredentials: Answer(401, challenge=True),
     ExpiredToken: Answer(401, challenge=True),
     RevokedToken: Answer(401, challenge=True),
+    RefreshTokenReused: Answer(401, challenge=True),
     BadLogin: Answer(401, challenge=True),
     TooManyFailedLogins: Answer(429),  # Retry-After: until the spent window ends
     NotRevocable: Answer(501),
+    NoRefreshTokens: Answer(501),
     StoreUnavailable: Answer(503, retry_after=STORE_RETRY_AFTER),
     StoreDown: Answer(503, retry_after=STORE_RETRY_AFTER),
 }

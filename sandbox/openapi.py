@@ -2,12 +2,13 @@
 
 Generated rather than written by hand, so that it cannot drift from what it describes: the
 configured strategy's facts decide the security scheme (`scheme`), whether `/logout` answers
-204 or 501 (`revocable`), whether the token store's 503 exists (`stateful`) and whether a
-password on every request can earn a 429; the values `/strategy` and `/healthz` report, the
-limits and the version come from the code and the app. What each route answers is written
-once, below, as the README's Routes and Errors tables give it; tests/test_openapi.py checks
-that its paths are exactly the app's routes, and holds a live server of every strategy to it
-with schemathesis.
+204, 200 (part of the login) or 501 (`revocable`, `refresh_tokens`), whether `/token/refresh`
+issues tokens or answers 501 (`refresh_tokens`), whether the token store's 503 exists
+(`stateful`) and whether a password on every request can earn a 429; the values `/strategy`
+and `/healthz` report, the limits and the version come from the code and the app. What
+each route answers is written once, below, as the README's Routes and Errors tables give it;
+tests/test_openapi.py checks that its paths are exactly the app's routes, and holds a live
+server of every strategy to it with schemathesis.
 """
 
 import re
@@ -20,7 +21,7 @@ from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.errors import STORE_RETRY_AFTER
 from sandbox.users import MAX_FIELD_LENGTH
-from strategies.base import REALM, Strategy
+from strategies.base import MAX_REFRESH_TOKEN_LENGTH, REALM, Strategy
 
 Schema = dict[str, Any]
 
@@ -89,14 +90,37 @@ def paths(active: Strategy, login: Schema) -> Schema:
     if takes_password(active):
         refused["429"] = ref("responses", "TooManyFailedLogins")
     store_down = {"503": ref("responses", "StoreUnavailable")} if active.stateful else {}
-    logged_out = (
-        {"204": answer("Revoked: from now on that token gets 401")}
-        if active.revocable
-        else {"501": error("The strategy cannot revoke: the message says why, and what would")}
-    )
+    if active.revocable:
+        logged_out = {"204": answer("Revoked: from now on every token of the login gets 401")}
+    elif active.refresh_tokens:
+        logged_out = {
+            "200": answer(
+                "Part of the login revoked: its refresh tokens; the access token works until "
+                "it expires",
+                ref("schemas", "PartialLogout"),
+            )
+        }
+    else:
+        logged_out = {
+            "501": error("The strategy cannot revoke: the message says why, and what would")
+        }
     health_down = answer("The token store is down", ref("schemas", "HealthDown"), "Retry-After")
     user = ref("schemas", "User")
     token = answer("The token to send", ref("schemas", "Token"), "Cache-Control")
+    if active.refresh_tokens:
+        refreshed = {
+            "200": token,
+            "400": error("Not JSON, not an object, the field missing, not a string, empty, long"),
+            "401": error(
+                "Unknown, expired, tampered, revoked or already used (which revokes the login), "
+                "or an access token"
+            ),
+            "413": error("A body over the size limit"),
+            "415": error("Another content type than application/json"),
+            **store_down,
+        }
+    else:
+        refreshed = {"501": error("This configuration issues no refresh tokens")}
     page = {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
     return {
         "/": operation("get", "The demo page: the lesson's front end", {"200": page}),
@@ -114,6 +138,15 @@ def paths(active: Strategy, login: Schema) -> Schema:
             },
             requestBody={"required": True, "content": {"application/json": login}},
         ),
+        "/token/refresh": operation(
+            "post",
+            "Rotate: the login's next token pair for its current refresh token, which is spent",
+            refreshed,
+            requestBody={
+                "required": True,
+                "content": {"application/json": {"schema": ref("schemas", "Refresh")}},
+            },
+        ),
         "/protected": operation(
             "get",
             "The authenticated user's record",
@@ -127,7 +160,7 @@ def paths(active: Strategy, login: Schema) -> Schema:
         ),
         "/logout": operation(
             "post",
-            "Revoke the token sent, if the strategy can",
+            "Revoke the login of the token sent, as far as the strategy can",
             {**logged_out, **refused, **store_down},
             security=secured,
         ),
@@ -147,7 +180,7 @@ def paths(active: Strategy, login: Schema) -> Schema:
 
 
 def facts(active: Strategy) -> Schema:
-    names = ("name", "scheme", "stateful", "revocable", "description")
+    names = ("name", "scheme", "stateful", "revocable", "refresh_tokens", "description")
     return closed({name: {"const": getattr(active, name)} for name in names})
 
 
@@ -167,6 +200,14 @@ def components(active: Strategy, max_body_bytes: int) -> Schema:
         "description": "Unicode text without NUL characters or lone surrogates",
     }
     scheme = active.scheme.lower()
+    refresh_fields = (
+        {
+            "refresh_token": {"type": "string", "minLength": 1},
+            "refresh_expires_in": {"type": "integer", "minimum": 0},
+        }
+        if active.refresh_tokens
+        else {}
+    )
     return {
         "securitySchemes": {
             scheme: {"type": "http", "scheme": scheme, "description": "The token of POST /token"}
@@ -191,6 +232,22 @@ def components(active: Strategy, max_body_bytes: int) -> Schema:
                     "user_id": {"type": "integer"},
                     "expires_in": {"type": ["integer", "null"], "minimum": 1},
                     "strategy": {"const": active.name},
+                    **refresh_fields,
+                }
+            ),
+            "Refresh": {
+                "description": f"At most {max_body_bytes} bytes of JSON",
+                "type": "object",
+                "properties": {
+                    "refresh_token": {**field, "maxLength": MAX_REFRESH_TOKEN_LENGTH},
+                },
+                "required": ["refresh_token"],
+            },
+            "PartialLogout": closed(
+                {
+                    "msg": {"type": "string"},
+                    "revoked": {"type": "array", "items": {"type": "string"}},
+                    "access_token_valid_for": {"type": "integer", "minimum": 0},
                 }
             ),
             "User": closed({"id": {"type": "integer"}, "username": {"type": "string"}}),

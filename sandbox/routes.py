@@ -7,8 +7,8 @@ from sandbox.config import DEMO_USERNAME
 from sandbox.extensions import login_limits, strategy, users
 from sandbox.openapi import document
 from sandbox.users import MAX_FIELD_LENGTH
-from strategies.base import User
-from strategies.errors import BadLogin, InvalidCredentials, StoreDown
+from strategies.base import MAX_REFRESH_TOKEN_LENGTH, IssuedToken, User
+from strategies.errors import BadLogin, InvalidCredentials, NoRefreshTokens, StoreDown
 
 bp = Blueprint("sandbox", __name__)
 
@@ -54,14 +54,35 @@ def token() -> Response:
     if user is None:
         login_limits().failed(username, client_address())
         raise BadLogin()
+    return issued_tokens(strategy().issue(user, password), user.id)
+
+
+@bp.post("/token/refresh")
+def refresh_token() -> Response:
     active = strategy()
-    issued = active.issue(user, password)
+    if not active.refresh_tokens:  # whatever the body: there is nothing it could refresh
+        raise NoRefreshTokens()
+    body = read_json_object('{"refresh_token": "..."}')
+    token = body_field(body, "refresh_token", MAX_REFRESH_TOKEN_LENGTH)
+    user, issued = active.refresh(token)
+    return issued_tokens(issued, user.id)
+
+
+def issued_tokens(issued: IssuedToken, user_id: int) -> Response:
+    """The body of POST /token and /token/refresh; never cached (RFC 6749 §5.1)."""
+    active = strategy()
+    refresh = (
+        {"refresh_token": issued.refresh_token, "refresh_expires_in": issued.refresh_expires_in}
+        if active.refresh_tokens
+        else {}
+    )
     response = jsonify(
         token=issued.token,
         token_type=active.scheme,
-        user_id=user.id,
+        user_id=user_id,
         expires_in=issued.expires_in,
         strategy=active.name,
+        **refresh,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -85,7 +106,17 @@ def public() -> Response:
 @bp.post("/logout")
 def logout() -> Response:
     authenticated_user()
-    strategy().revoke()
+    revocation = strategy().revoke()
+    if revocation.access_token_valid_for is not None:
+        revoked = " and ".join(kind.replace("_", " ") for kind in revocation.revoked)
+        return jsonify(
+            msg=(
+                f"Revoked the login's {revoked}; its access token keeps working until it "
+                f"expires, in {revocation.access_token_valid_for} s"
+            ),
+            revoked=list(revocation.revoked),
+            access_token_valid_for=revocation.access_token_valid_for,
+        )
     response = Response(status=204)
     del response.headers["Content-Type"]  # no body, so no type (RFC 9110 §8.3)
     return response
@@ -99,6 +130,7 @@ def describe_strategy() -> Response:
         scheme=active.scheme,
         stateful=active.stateful,
         revocable=active.revocable,
+        refresh_tokens=active.refresh_tokens,
         description=active.description,
     )
 
@@ -120,6 +152,12 @@ def openapi_document() -> Response:
 
 def read_login() -> tuple[str, str]:
     """(username, password) from the JSON body, or a 400 that says what is wrong."""
+    body = read_json_object('{"username": "...", "password": "..."}')
+    return body_field(body, "username"), body_field(body, "password")
+
+
+def read_json_object(example: str) -> dict:
+    """The request's JSON object; 415 for another Content-Type, 400 for anything else."""
     try:
         body = request.get_json()  # 415 for another Content-Type, 400 for malformed JSON
     except BadRequest:
@@ -127,11 +165,11 @@ def read_login() -> tuple[str, str]:
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply") from None
     if not isinstance(body, dict):
-        raise BadRequest('The body must be a JSON object: {"username": "...", "password": "..."}')
-    return login_field(body, "username"), login_field(body, "password")
+        raise BadRequest(f"The body must be a JSON object: {example}")
+    return body
 
 
-def login_field(body: dict, name: str) -> str:
+def body_field(body: dict, name: str, max_length: int = MAX_FIELD_LENGTH) -> str:
     if name not in body:
         raise BadRequest(f"{name!r} is missing")
     value = body[name]
@@ -139,8 +177,8 @@ def login_field(body: dict, name: str) -> str:
         raise BadRequest(f"{name!r} must be a string")
     if not value:
         raise BadRequest(f"{name!r} must not be empty")
-    if len(value) > MAX_FIELD_LENGTH:
-        raise BadRequest(f"{name!r} must be at most {MAX_FIELD_LENGTH} characters")
+    if len(value) > max_length:
+        raise BadRequest(f"{name!r} must be at most {max_length} characters")
     if "\x00" in value:
         raise BadRequest(f"{name!r} must not contain NUL characters")
     try:

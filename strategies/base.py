@@ -20,10 +20,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from strategies import anatomy
-from strategies.errors import AuthError, InvalidCredentials, RevokedToken, StoreUnavailable
+from strategies.errors import (
+    AuthError,
+    InvalidCredentials,
+    NoRefreshTokens,
+    RevokedToken,
+    StoreUnavailable,
+)
 from strategies.settings import Setting
 
 REALM = "auth-sandbox"
+# The longest refresh token POST /token/refresh reads: a signed one is several hundred
+# characters, and a strategy's own must fit.
+MAX_REFRESH_TOKEN_LENGTH = 4096
 # What redis-py raises when the store is down, hangs or is still loading.
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 
@@ -56,6 +65,22 @@ class UserDirectory(Protocol):
 class IssuedToken:
     token: str
     expires_in: int | None  # seconds; None when the token never expires by itself
+    # Where the strategy issues refresh tokens: the one that gets the login's next pair.
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What a logout revoked of its login.
+
+    `access_token_valid_for` is None when every token of the login is refused from
+    the next request; otherwise the seconds the access token keeps working (it could
+    not be revoked, e.g. a JWT without a denylist).
+    """
+
+    revoked: tuple[str, ...]
+    access_token_valid_for: int | None = None
 
 
 class Strategy(ABC):
@@ -68,7 +93,8 @@ class Strategy(ABC):
 
     # Facts of the configured strategy; __init__ may derive them from the settings.
     stateful: bool = False  # keeps state per token in the token store
-    revocable: bool = False  # POST /logout can make a token unusable
+    revocable: bool = False  # POST /logout makes the access token unusable
+    refresh_tokens: bool = False  # POST /token also issues a refresh token
 
     app: Flask
     users: UserDirectory
@@ -104,8 +130,18 @@ class Strategy(ABC):
         """The user whose credentials the current request carries; raises an AuthError."""
 
     @abstractmethod
-    def revoke(self) -> None:
-        """Make the current request's (authenticated) token unusable, or raise NotRevocable."""
+    def revoke(self) -> Revocation:
+        """Revoke the login of the current request's (authenticated) token.
+
+        NotRevocable if nothing of it can be revoked.
+        """
+
+    def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
+        """The login's user and next pair, for its current refresh token, which is spent.
+
+        NoRefreshTokens where the strategy issues none.
+        """
+        raise NoRefreshTokens()
 
     def token_user(self, user_id: object, generation: object = 0) -> User:
         """The user a token names by id, if the token is of the user's current generation.

@@ -7,7 +7,7 @@ every strategy shares one client flow.
 
 from base64 import b64encode
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from strategies.base import REALM, IssuedToken, User
 from strategies.credential_cache import CredentialCache
@@ -73,7 +73,7 @@ class BasicStrategy(HTTPAuthStrategy):
         credentials = f"{user.username}:{password}".encode()
         return IssuedToken(b64encode(credentials).decode("ascii"), expires_in=None)
 
-    def revoke(self) -> None:
+    def revoke(self) -> NoReturn:
         raise NotRevocable(
             "Basic credentials are the password itself: there is no token to revoke. "
             "Change the password (auth-sandbox users passwd NAME) to stop them working."

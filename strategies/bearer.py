@@ -15,7 +15,7 @@ from typing import Any, cast
 from flask import Flask
 from redis import Redis
 
-from strategies.base import REALM, IssuedToken, User, UserDirectory, store_errors
+from strategies.base import REALM, IssuedToken, Revocation, User, UserDirectory, store_errors
 from strategies.errors import RevokedToken
 from strategies.headers import request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
@@ -90,10 +90,11 @@ class BearerStrategy(HTTPAuthStrategy):
         user_id, _, generation = value.decode().partition(":")
         return self.token_user(user_id, generation or 0)
 
-    def revoke(self) -> None:
+    def revoke(self) -> Revocation:
         token = request_credentials(self.scheme)
         with store_errors():
             self.store.set(self.key(token), REVOKED, xx=True, keepttl=True)
+        return Revocation(revoked=("access_token",))
 
     def revoke_user(self, user_id: int) -> int:
         user_tokens = self.user_tokens_key(user_id)

@@ -75,3 +75,16 @@ class StoreDown(StoreUnavailable):
 
 class NotRevocable(AuthError):
     default_message = "This strategy cannot revoke a token"
+
+
+class NoRefreshTokens(AuthError):
+    default_message = "This configuration issues no refresh tokens: log in again at POST /token"
+
+
+class RefreshTokenReused(RevokedToken):
+    """A spent refresh token sent again: one of its two holders is a thief."""
+
+    default_message = (
+        "Refresh token already used: every token of its login is revoked, as one of its "
+        "holders must be a thief"
+    )

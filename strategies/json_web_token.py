@@ -1,12 +1,16 @@
 """JSON Web Tokens (RFC 7519), made and checked by flask-jwt-extended.
 
 The token carries the user id and its expiry, signed with HMAC-SHA256 — signed,
-not encrypted: anyone can read the payload. Nothing is kept per token, so a
-token stays valid until it expires. (The module is not named `jwt` so that it
+not encrypted: anyone can read the payload. By default nothing is kept per token,
+so a token stays valid until it expires. Two settings add server state, each at
+its price: JWT_DENYLIST (logout revokes a login; one Redis round trip a request)
+and REFRESH_TOKEN_TTL (short access tokens, renewed with rotating refresh tokens;
+state per login, see jwt_logins). (The module is not named `jwt` so that it
 cannot shadow PyJWT.)
 """
 
 import math
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -15,22 +19,36 @@ from typing import Any
 import jwt as pyjwt
 from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
-from flask_jwt_extended import JWTManager, create_access_token
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
 from jwt import ExpiredSignatureError, ImmatureSignatureError, InvalidTokenError
 from redis import Redis
 
-from strategies.base import IssuedToken, Strategy, User, UserDirectory, store_errors
+from strategies.base import IssuedToken, Revocation, Strategy, User, UserDirectory
 from strategies.errors import (
     AuthError,
     ExpiredToken,
     InvalidCredentials,
     MissingCredentials,
     NotRevocable,
+    RefreshTokenReused,
     RevokedToken,
 )
 from strategies.headers import request_credentials
-from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, boolean, random_secret
+from strategies.jwt_logins import LoginRecords, Outcome
+from strategies.settings import (
+    HOW_TO_MAKE_A_SECRET,
+    Setting,
+    SettingError,
+    boolean,
+    random_secret,
+    whole_number,
+)
+
+# Short access tokens (5 minutes) renewed for two weeks: a common deployment.
+REFRESH = {"TOKEN_TTL": 300, "REFRESH_TOKEN_TTL": 1_209_600}
+SID_BYTES = 16  # a login's id: random, so that no one can name another's login
+KINDS = {"access": "an access token", "refresh": "a refresh token"}
 
 # Each of flask-jwt-extended's error loaders answers as one of the app's typed errors,
 # and so through the app's error table (sandbox/errors.py).
@@ -57,12 +75,11 @@ def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue
 class JWTStrategy(Strategy):
     name = "jwt"
     scheme = "Bearer"
-    stateful = False
-    revocable = False
     description = (
         "JSON Web Token (RFC 7519): a signed, readable claim set (user id, expiry) that "
         "the server checks with its key alone; valid until it expires, unless a denylist "
-        "in Redis (JWT_DENYLIST) holds its login."
+        "in Redis (JWT_DENYLIST) holds its login. REFRESH_TOKEN_TTL adds rotating refresh "
+        "tokens, whose reuse revokes the login."
     )
     settings = (
         Setting(
@@ -78,24 +95,46 @@ class JWTStrategy(Strategy):
         Setting(
             "JWT_DENYLIST",
             False,
-            "true: logout revokes a login, whose id Redis keeps until its token would have "
+            "true: logout revokes a login, whose id Redis keeps until its tokens would have "
             "expired anyway (one Redis round trip a request)",
             boolean,
         ),
+        Setting(
+            "REFRESH_TOKEN_TTL",
+            0,
+            "seconds a login's refresh tokens live, counted from the login (rotation does "
+            "not extend it); 0: no refresh tokens. With refresh tokens TOKEN_TTL is the "
+            "access token's life",
+            whole_number(0, "second(s)"),
+        ),
     )
-    variants = {"denylist": {"JWT_DENYLIST": True}}  # noqa: RUF012 - read-only
+    variants = {  # noqa: RUF012 - read-only
+        "denylist": {"JWT_DENYLIST": True},
+        "refresh": REFRESH,
+        "refresh + denylist": {**REFRESH, "JWT_DENYLIST": True},
+    }
 
     def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
         self.ttl: int = config["TOKEN_TTL"]
-        # A denylist is server state (of revoked logins only) that buys logout.
-        self.stateful = self.revocable = config["JWT_DENYLIST"]
-        self.revoked_prefix = config["REDIS_KEY_PREFIX"] + "jwt-revoked:"
-        # Until refresh tokens exist, a login is one token, named by its `jti`.
-        self.required_claims = ["exp", "sub", "type", *(["jti"] if self.revocable else [])]
+        self.refresh_ttl: int = config["REFRESH_TOKEN_TTL"]
+        if 0 < self.refresh_ttl < self.ttl:
+            raise SettingError(
+                f"REFRESH_TOKEN_TTL ({self.refresh_ttl} s) must not be shorter than TOKEN_TTL "
+                f"({self.ttl} s): an access token would outlive the login that renews it"
+            )
+        # A denylist is server state (of revoked logins only) that buys logout; refresh
+        # tokens keep one record per login, which buys rotation and reuse detection.
+        self.revocable = config["JWT_DENYLIST"]
+        self.refresh_tokens = self.refresh_ttl > 0
+        self.stateful = self.revocable or self.refresh_tokens
+        self.key_prefix: str = config["REDIS_KEY_PREFIX"]
+        # With state, every token names its login (`sid`), so that logout can find it.
+        self.required_claims = ["exp", "sub", "type", *(["sid"] if self.stateful else [])]
 
     def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         super().init_app(app, users, store)
+        self.logins = LoginRecords(store, self.key_prefix) if store is not None else None
         key = self.config["JWT_SECRET_KEY"]
         # flask-jwt-extended reads its configuration from app.config, and only there.
         app.config.update(
@@ -119,26 +158,66 @@ class JWTStrategy(Strategy):
         for loader, error_type in LOADER_ERRORS.items():
             getattr(manager, loader)(_answer_as(error_type))
 
+    def _records(self) -> LoginRecords:
+        assert self.logins is not None  # stateful: create_app gave it the token store
+        return self.logins
+
     def issue(self, user: User, password: str) -> IssuedToken:
-        token = create_access_token(
-            identity=str(user.id), additional_claims={"gen": user.token_generation}
+        if not self.stateful:
+            return self._pair(user, {})
+        sid = secrets.token_urlsafe(SID_BYTES)
+        if not self.refresh_tokens:
+            return self._pair(user, {"sid": sid})
+        # The login's refresh lifetime is absolute: every rotated token keeps this `exp`.
+        expires_at = int(time.time()) + self.refresh_ttl
+        self._records().start(sid, expires_at)
+        return self._pair(user, {"sid": sid}, place=0, refresh_expires_at=expires_at)
+
+    def _pair(
+        self,
+        user: User,
+        login: dict[str, str],
+        place: int | None = None,
+        refresh_expires_at: int = 0,
+    ) -> IssuedToken:
+        """An access token (and a refresh token at `place` in the login's chain)."""
+        claims = {"gen": user.token_generation, **login}
+        access = create_access_token(identity=str(user.id), additional_claims=claims)
+        if place is None:
+            return IssuedToken(access, expires_in=self.ttl)
+        refresh = create_refresh_token(
+            identity=str(user.id),
+            additional_claims={**claims, "rot": place, "exp": refresh_expires_at},
         )
-        return IssuedToken(token, expires_in=self.ttl)
+        left = max(0, refresh_expires_at - int(time.time()))
+        return IssuedToken(access, self.ttl, refresh_token=refresh, refresh_expires_in=left)
+
+    def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
+        claims = self._claims(refresh_token, "refresh")
+        user = self.token_user(claims["sub"], claims.get("gen", 0))
+        sid, place = claims["sid"], claims.get("rot")
+        if not isinstance(place, int) or isinstance(place, bool):
+            raise InvalidCredentials("Invalid token: its place in the login is not a number")
+        outcome = self._records().rotate(sid, place, self._denylist_seconds())
+        if outcome is Outcome.REUSED:
+            raise RefreshTokenReused()
+        if outcome is Outcome.REVOKED:
+            raise RevokedToken()
+        if isinstance(outcome, Outcome):
+            raise InvalidCredentials("Unknown or expired login")
+        return user, self._pair(user, {"sid": sid}, outcome, refresh_expires_at=claims["exp"])
 
     def authenticate(self) -> User:
         # Read the header ourselves: flask-jwt-extended matches the scheme
         # case-sensitively, and RFC 7235 says it is case-insensitive.
-        claims = self._claims(request_credentials(self.scheme))
+        claims = self._claims(request_credentials(self.scheme), "access")
         user = self.token_user(claims["sub"], claims.get("gen", 0))
-        if self.revocable:
-            assert self.store is not None  # stateful: create_app gave it the token store
-            with store_errors():
-                if self.store.exists(self.revoked_prefix + claims["jti"]):
-                    raise RevokedToken()
+        if self.revocable and self._records().denied(claims["sid"]):
+            raise RevokedToken()
         return user
 
-    def _claims(self, token: str) -> dict[str, Any]:
-        """The verified claims of an access token, or the AuthError that refuses it."""
+    def _claims(self, token: str, kind: str) -> dict[str, Any]:
+        """The verified claims of a token of `kind` (access or refresh), or the AuthError."""
         try:
             claims = pyjwt.decode(
                 token,
@@ -155,20 +234,28 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials("Token is not valid yet") from None
         except InvalidTokenError as error:
             raise InvalidCredentials(f"Invalid token: {error}") from None
-        if claims["type"] != "access":
-            raise InvalidCredentials("Invalid token: not an access token")
+        if claims["type"] != kind:
+            raise InvalidCredentials(f"Invalid token: it is not {KINDS[kind]}")
         return claims
 
-    def revoke(self) -> None:
-        if not self.revocable:
+    def _denylist_seconds(self) -> int:
+        """How long a revoked login stays denied: as long as any of its access tokens lives."""
+        return self.ttl + self._leeway if self.revocable else 0
+
+    def revoke(self) -> Revocation:
+        if not self.stateful:
             raise NotRevocable(
                 "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
                 "could delete. JWT_DENYLIST=true keeps revoked logins in Redis, which is "
                 "server state again."
             )
-        claims = self._claims(request_credentials(self.scheme))
-        # Kept as long as the token would have lived, and not a second longer.
-        seconds_left = max(1, math.ceil(claims["exp"] + self._leeway - time.time()))
-        assert self.store is not None
-        with store_errors():
-            self.store.set(self.revoked_prefix + claims["jti"], 1, ex=seconds_left)
+        claims = self._claims(request_credentials(self.scheme), "access")
+        self._records().revoke(claims["sid"], self._denylist_seconds())
+        revoked = ("access_token",) * self.revocable + ("refresh_token",) * self.refresh_tokens
+        if self.revocable:
+            return Revocation(revoked)
+        # Without a denylist nothing refuses the access token before its `exp`.
+        return Revocation(revoked, access_token_valid_for=self._seconds_left(claims))
+
+    def _seconds_left(self, claims: dict[str, Any]) -> int:
+        return max(0, math.ceil(claims["exp"] + self._leeway - time.time()))

@@ -62,6 +62,15 @@ def strategies_where(**facts) -> list[str]:
     ]
 
 
+def strategies_declaring(setting: str) -> list[str]:
+    """The registered strategies that declare `setting`: e.g. jwt, and any plug-in built on it."""
+    return [
+        name
+        for name in registry.names()
+        if setting in {declared.name for declared in registry.load(name).settings}
+    ]
+
+
 @pytest.fixture(params=registry.names())
 def strategy_name(request: pytest.FixtureRequest) -> str:
     return request.param

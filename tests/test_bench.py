@@ -63,6 +63,8 @@ def test_variants_run_beside_their_strategy():
         "basic + cache",
         "jwt",
         "jwt + denylist",
+        "jwt + refresh",
+        "jwt + refresh + denylist",
     ]
     assert targets[0].scenario == "public"
     assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}

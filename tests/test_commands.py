@@ -436,7 +436,9 @@ def test_changing_a_password_refuses_every_older_token_in_another_process(
             timeout=60,
         )
         assert changed.returncode == 0, changed.stderr
-        assert "every token issued to it before is refused" in changed.stdout
+        assert "every token issued to it before, access and refresh tokens alike, is refused" in (
+            changed.stdout
+        )
         assert requests.get(f"{base}/protected", headers=old, timeout=5).status_code == 401
         credentials["password"] = "a new password"
         new = auth_header(requests.post(f"{base}/token", json=credentials, timeout=5).json())

@@ -12,15 +12,9 @@ import redis
 
 from sandbox.config import ConfigError
 from sandbox.processes import free_port
-from strategies import registry
-from tests.conftest import auth_header, configured, login
+from tests.conftest import auth_header, configured, login, strategies_declaring
 
-# The strategies that declare the setting: the jwt strategy, and any plug-in built on it.
-WITH_DENYLIST = [
-    name
-    for name in registry.names()
-    if "JWT_DENYLIST" in {setting.name for setting in registry.load(name).settings}
-]
+WITH_DENYLIST = strategies_declaring("JWT_DENYLIST")
 
 
 @pytest.fixture(params=WITH_DENYLIST)

@@ -8,7 +8,7 @@ import base64
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -23,9 +23,10 @@ from sandbox.compare.runner import UNLIMITED
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.openapi import takes_password
 from sandbox.processes import free_port
-from tests.conftest import production_values
+from tests.conftest import production_values, strategies_declaring
 from tests.security.live import Live, serve
 
+WITH_REFRESH = strategies_declaring("REFRESH_TOKEN_TTL")
 SECURED = {("/protected", "get"), ("/logout", "post")}
 # Flask answers these on every route by itself; the document gives each route's own methods.
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
@@ -77,8 +78,7 @@ def test_the_secured_operations_use_the_strategys_scheme(app, document):
 def test_the_answers_follow_the_strategys_facts(app, document):
     active = extensions.strategy(app)
     statuses = {key: set(operation["responses"]) for key, operation in operations(document).items()}
-    assert ("204" in statuses["/logout", "post"]) is active.revocable
-    assert ("501" in statuses["/logout", "post"]) is not active.revocable
+    assert_logout_and_refresh_follow_the_facts(active, statuses)
     for key in [("/token", "post"), ("/healthz", "get"), *SECURED]:
         assert ("503" in statuses[key]) is active.stateful, key
     assert statuses["/token", "post"] >= {"200", "400", "401", "405", "413", "415", "429"}
@@ -87,6 +87,28 @@ def test_the_answers_follow_the_strategys_facts(app, document):
     for key in SECURED:
         assert statuses[key] >= {"401", "405"}, key
         assert ("429" in statuses[key]) is takes_password(active), key
+
+
+def assert_logout_and_refresh_follow_the_facts(active, statuses: dict) -> None:
+    logout, refresh = statuses["/logout", "post"], statuses["/token/refresh", "post"]
+    assert ("204" in logout) is active.revocable
+    assert ("200" in logout) is (active.refresh_tokens and not active.revocable)
+    assert ("501" in logout) is not (active.revocable or active.refresh_tokens)
+    assert ("501" in refresh) is not active.refresh_tokens
+    assert ("200" in refresh) is active.refresh_tokens
+
+
+@pytest.mark.parametrize("strategy_name", WITH_REFRESH)
+@pytest.mark.parametrize("denylist", [False, True], ids=["refresh", "refresh + denylist"])
+def test_with_refresh_tokens_the_document_has_the_refresh_and_partial_logout(make_app, denylist):
+    app = make_app(TOKEN_TTL=300, REFRESH_TOKEN_TTL=3600, JWT_DENYLIST=denylist)
+    document = app.test_client().get("/openapi.json").get_json()
+    statuses = {key: set(operation["responses"]) for key, operation in operations(document).items()}
+    assert_logout_and_refresh_follow_the_facts(extensions.strategy(app), statuses)
+    token = document["components"]["schemas"]["Token"]
+    assert {"refresh_token", "refresh_expires_in"} <= set(token["required"])
+    body = document["components"]["schemas"]["Refresh"]["properties"]["refresh_token"]
+    assert body["maxLength"] == 4096
 
 
 def test_the_info_names_the_version_and_the_strategy(app, document):
@@ -163,26 +185,51 @@ HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 # the subprocess's timeout bounds it (--max-time would fuzz until that time is spent).
 MAX_EXAMPLES = 25
 # Schemathesis takes any 5xx for a server error; 501 is /logout's documented answer where the
-# strategy cannot revoke ("Routes" in the README), so that one is expected there.
+# strategy cannot revoke, and /token/refresh's where it issues no refresh tokens ("Routes" in
+# the README), so that one is expected there.
 CONFIG = """
 hooks = {hooks}
 
 [[operations]]
 include-path = "/logout"
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", 501]
+
+[[operations]]
+include-path = "/token/refresh"
+checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", 501]
 """
 
 
 @pytest.fixture
-def live(make_app) -> Iterator[Live]:
-    # The fuzzer sends bad credentials by the hundred; the limits have tests of their own.
-    server, stop = serve(make_app(LOGIN_LIMIT_PER_USER=UNLIMITED, LOGIN_LIMIT_PER_CLIENT=UNLIMITED))
-    yield server
-    stop()
+def live(make_app) -> Iterator[Callable[..., Live]]:
+    stops = []
+
+    def start(**settings) -> Live:
+        # The fuzzer sends bad credentials by the hundred; the limits have tests of their own.
+        unlimited = {"LOGIN_LIMIT_PER_USER": UNLIMITED, "LOGIN_LIMIT_PER_CLIENT": UNLIMITED}
+        server, stop = serve(make_app(**unlimited, **settings))
+        stops.append(stop)
+        return server
+
+    yield start
+    for stop in stops:
+        stop()
 
 
 def test_a_live_server_keeps_the_contract(live, strategy_name, tmp_path, record_property):
     """Every operation, every check (ignored_auth included), real tokens on the secured ones."""
+    keeps_the_contract(live(), strategy_name, tmp_path, record_property)
+
+
+@pytest.mark.parametrize("strategy_name", WITH_REFRESH)
+def test_a_live_server_with_refresh_tokens_keeps_the_contract(
+    live, strategy_name, tmp_path, record_property
+):
+    server = live(TOKEN_TTL=300, REFRESH_TOKEN_TTL=3600, JWT_DENYLIST=True)
+    keeps_the_contract(server, f"{strategy_name} + refresh + denylist", tmp_path, record_property)
+
+
+def keeps_the_contract(live: Live, label: str, tmp_path: Path, record_property) -> None:
     document = tmp_path / "openapi.json"  # from a file: from its URL, schemathesis skips it
     document.write_bytes(live.send("GET", "/openapi.json").body)
     config = tmp_path / "schemathesis.toml"
@@ -202,7 +249,7 @@ def test_a_live_server_keeps_the_contract(live, strategy_name, tmp_path, record_
     results = json.loads(report.read_text())
     tested, cases = results["operations"], results["test_cases"]
     summary = (
-        f"schemathesis, {strategy_name}: {cases['generated']} cases generated, "
+        f"schemathesis, {label}: {cases['generated']} cases generated, "
         f"{cases['unique_failures']} failures, {tested['tested']}/{tested['total']} operations, "
         f"checks: all {len(checks.CHECKS.get_all_names())}, {results['running_time']:.1f} s"
     )

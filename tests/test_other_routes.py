@@ -44,6 +44,7 @@ def test_strategy_describes_the_active_strategy(client, strategy_name):
         "scheme": expected.scheme,
         "stateful": expected.stateful,
         "revocable": expected.revocable,
+        "refresh_tokens": expected.refresh_tokens,
         "description": expected.description,
     }
     assert body["scheme"] in ("Basic", "Bearer")

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import secrets
+import typing
 
 import pyseto
 from cryptography.hazmat.primitives import serialization
@@ -144,7 +145,7 @@ class PasetoStrategy(HTTPAuthStrategy):
             return None
         return self.token_user(claims.get("sub", ""), claims.get("gen", 0))
 
-    def revoke(self) -> None:
+    def revoke(self) -> typing.NoReturn:
         raise NotRevocable(
             "A PASETO stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
             "could delete. Revoking one needs a denylist of token ids (jti) in a store."

@@ -1,0 +1,96 @@
+"""The server state of jwt logins, in Redis: the refresh rotation and the denylist.
+
+A login is one successful POST /token and every pair rotated from its refresh
+token. Refresh tokens are signed JWTs that name their login (`sid`) and their place
+in its chain (`rot`); Redis keeps one record per login holding the place of the one
+refresh token that may still be used. Rotation is a compare-and-set of that record
+in one script, so N concurrent refreshes of one token yield exactly one success.
+A token whose place is behind the record's is spent: sent again, it reveals that
+two parties hold it, and the script revokes the login in the same step. The
+record keeps that evidence until the login's refresh lifetime ends; deleting a
+spent token (GETDEL) would destroy it.
+
+A race between two tabs of one browser looks exactly like a theft (the loser
+sends a spent token), and is treated as one: the login is revoked. That is the
+strict reading of OAuth 2.1 §6.1; a grace period would let a thief who is quick
+enough keep a login alive.
+
+The denylist holds revoked logins only, each for as long as the access tokens it
+covers could still live. Both keys of a login share a hash tag (`{sid}`), so one
+script can change both even on a Redis Cluster.
+"""
+
+from enum import Enum
+from typing import cast
+
+from redis import Redis
+
+from strategies.base import store_errors
+
+REVOKED = "revoked"
+
+# KEYS: the login's record, its denylist entry. ARGV: the place of the refresh token
+# sent, the seconds the denylist entry lives (0: no denylist).
+# Returns the place of the next refresh token, or a negative Outcome.
+ROTATE = """
+local place = redis.call('GET', KEYS[1])
+if not place then return -1 end
+if place == ARGV[3] then return -2 end
+if place == ARGV[1] then
+  local next_place = tonumber(place) + 1
+  redis.call('SET', KEYS[1], next_place, 'KEEPTTL')
+  return next_place
+end
+redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], 1, 'EX', ARGV[2]) end
+return -3
+"""
+
+# KEYS: the login's record (if it has one), its denylist entry. ARGV: the seconds the
+# denylist entry lives (0: no denylist). Both in one round trip.
+REVOKE = """
+redis.call('SET', KEYS[1], ARGV[2], 'XX', 'KEEPTTL')
+if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], 1, 'EX', ARGV[1]) end
+return 1
+"""
+
+
+class Outcome(Enum):
+    UNKNOWN = -1  # no record: the login's refresh lifetime is over (or it never existed)
+    REVOKED = -2  # logged out, or revoked after a reuse
+    REUSED = -3  # a spent refresh token: the login is revoked now
+
+
+class LoginRecords:
+    def __init__(self, store: Redis, prefix: str):
+        self.store = store
+        self.prefix = prefix
+        self._rotate = store.register_script(ROTATE)
+        self._revoke = store.register_script(REVOKE)
+
+    def record_key(self, sid: str) -> str:
+        return f"{self.prefix}jwt-login:{{{sid}}}"
+
+    def denylist_key(self, sid: str) -> str:
+        return f"{self.prefix}jwt-revoked:{{{sid}}}"
+
+    def start(self, sid: str, expires_at: int) -> None:
+        """A new login, whose first refresh token has place 0 and expires at `expires_at`."""
+        with store_errors():
+            self.store.set(self.record_key(sid), 0, exat=expires_at)
+
+    def rotate(self, sid: str, place: int, denylist_seconds: int) -> int | Outcome:
+        """The place of the login's next refresh token, if `place` is its current one."""
+        keys = [self.record_key(sid), self.denylist_key(sid)]
+        with store_errors():
+            result = cast(int, self._rotate(keys, [place, denylist_seconds, REVOKED]))
+        return result if result >= 0 else Outcome(result)
+
+    def revoke(self, sid: str, denylist_seconds: int) -> None:
+        keys = [self.record_key(sid), self.denylist_key(sid)]
+        with store_errors():
+            self._revoke(keys, [denylist_seconds, REVOKED])
+
+    def denied(self, sid: str) -> bool:
+        with store_errors():
+            return bool(self.store.exists(self.denylist_key(sid)))

@@ -1,0 +1,50 @@
+"""The app under gunicorn with two workers, on a free loopback port: what a deployment runs."""
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from sandbox.processes import free_port, stop, wait_for_http
+
+TESTS = Path(__file__).parent
+
+
+@contextmanager
+def two_workers(environment: dict[str, str], cwd: Path) -> Iterator[str]:
+    """The base URL; each response names its worker (X-Worker-Pid). No traceback on stderr."""
+    port = free_port()
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*gunicorn, "--pythonpath", str(TESTS), "worker_app:app"],
+        env=environment,
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(server)
+    assert server.stderr is not None
+    assert "Traceback" not in server.stderr.read()
+
+
+def from_both_workers(call: Callable[[], requests.Response]) -> list[requests.Response]:
+    """`call`'s answers, sent concurrently until both workers have answered.
+
+    A worker that is still starting, or the kernel's choice of who accepts, can leave
+    one worker to answer a whole batch.
+    """
+    answers: list[requests.Response] = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(20):
+            answers += pool.map(lambda _: call(), range(16))
+            if len({answer.headers["X-Worker-Pid"] for answer in answers}) == 2:
+                return answers
+    raise AssertionError("one worker answered every request")
