@@ -40,6 +40,7 @@ def describe_all() -> tuple[list[dict[str, Any]], list[str]]:
                 "scheme": strategy.scheme,
                 "stateful": strategy.stateful,
                 "revocable": strategy.revocable,
+                "refresh_tokens": strategy.refresh_tokens,
                 "description": strategy.description,
                 "module": strategy_class.__module__,
                 "settings": [_setting(s) for s in strategy_class.settings],
@@ -58,6 +59,7 @@ def as_text(described: list[dict[str, Any]]) -> list[str]:
             f"scheme {strategy['scheme']}",
             "stateful" if strategy["stateful"] else "stateless",
             "revocable" if strategy["revocable"] else "not revocable",
+            *(["refresh tokens"] if strategy["refresh_tokens"] else []),
         ]
         lines += [f"{strategy['name']}  ({', '.join(facts)}; {strategy['module']})"]
         lines += [f"  {strategy['description']}"]
