@@ -85,6 +85,5 @@ class RefreshTokenReused(RevokedToken):
     """A spent refresh token sent again: one of its two holders is a thief."""
 
     default_message = (
-        "Refresh token already used: every token of its login is revoked, as one of its "
-        "holders must be a thief"
+        "Refresh token already used: one of its holders must be a thief, so its login is revoked"
     )

@@ -200,7 +200,15 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials("Invalid token: its place in the login is not a number")
         outcome = self._records().rotate(sid, place, self._denylist_seconds())
         if outcome is Outcome.REUSED:
-            raise RefreshTokenReused()
+            raise RefreshTokenReused(
+                RefreshTokenReused.default_message
+                + (
+                    ": every token of it is refused"
+                    if self.revocable
+                    else f": its refresh tokens are refused, its access tokens work until they "
+                    f"expire (at most {self.ttl} s)"
+                )
+            )
         if outcome is Outcome.REVOKED:
             raise RevokedToken()
         if isinstance(outcome, Outcome):

@@ -38,6 +38,21 @@ async function fetchPrivate(path, session, method = "GET") {
   return { status: response.status, body };
 }
 
+// Renewing the pair: the refresh token goes in the body (never in an Authorization header,
+// which every endpoint reads), and the server spends the one it receives. Keep the new pair
+// it answers with: sending a spent refresh token again is what a thief holding a copy would
+// do, and the server answers that by revoking the whole login.
+async function refresh(refreshToken) {
+  const response = await fetch("/token/refresh", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...SCRIPT_REQUEST },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new AuthError(response.status, body.msg);
+  return body; // POST /token's body: { token, token_type, ..., refresh_token, refresh_expires_in }
+}
+
 // ---- reading a token without the key -------------------------------------------------
 
 function base64UrlBytes(part) {
@@ -117,31 +132,105 @@ function tamper(token) {
 
 // ---- the page ------------------------------------------------------------------------
 
-let session = null; // in memory only
+// In memory only, never in localStorage: the pair the last login or refresh answered with
+// (`session.token`, and `session.refresh_token` where the configuration issues one), and the
+// refresh token the last refresh spent, which the replay button sends again.
+let session = null;
+let spentRefreshToken = null;
 
 const $ = (id) => document.getElementById(id);
 
-function showResult(status, body, header) {
-  $("sent-header").textContent = header;
-  $("result-status").textContent = status;
-  $("result-status").className = status >= 200 && status < 300 ? "ok" : "refused";
-  $("result-body").textContent = body === null ? "(no body)" : JSON.stringify(body, null, 2);
+// Where an answer shows: the calls made with the access token, and the refresh exchanges.
+const CALLS = { sent: "sent-header", status: "result-status", body: "result-body" };
+const REFRESHES = { sent: "refresh-sent", status: "refresh-status", body: "refresh-body" };
+
+function clearResult(where, sent = "") {
+  $(where.sent).textContent = sent;
+  $(where.status).textContent = sent ? "…" : "–";
+  $(where.status).className = "";
+  $(where.body).textContent = "";
+}
+
+function showResult(where, status, body) {
+  $(where.status).textContent = status;
+  $(where.status).className = status >= 200 && status < 300 ? "ok" : "refused";
+  $(where.body).textContent = body === null ? "(no body)" : JSON.stringify(body, null, 2);
 }
 
 async function call(path, token, method = "GET") {
-  const header = `${session.token_type} ${token}`;
+  clearResult(CALLS, `${session.token_type} ${token}`);
+  let answer;
   try {
-    const { status, body } = await fetchPrivate(path, { ...session, token }, method);
-    showResult(status, body, header);
+    answer = await fetchPrivate(path, { ...session, token }, method);
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
-    showResult(error.status, { msg: error.message }, header);
+    answer = { status: error.status, body: { msg: error.message } };
   }
+  showResult(CALLS, answer.status, answer.body);
+  return answer;
+}
+
+// One POST /token/refresh. A new pair replaces the one the page keeps: the refresh token
+// sent is spent from now on.
+async function exchange(refreshToken) {
+  clearResult(REFRESHES, `POST /token/refresh ${JSON.stringify({ refresh_token: refreshToken })}`);
+  let answer;
+  try {
+    const pair = await refresh(refreshToken);
+    session = pair;
+    spentRefreshToken = refreshToken;
+    showSession();
+    $("replay").disabled = false;
+    answer = { status: 200, body: pair };
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    answer = { status: error.status, body: { msg: error.message } };
+  }
+  showResult(REFRESHES, answer.status, answer.body);
+  return answer;
+}
+
+// What a thief holding a copy would do: send the refresh token the page already spent. The
+// server cannot tell which holder is the thief, so it revokes the login; a call with the
+// current access token then shows what that revocation reaches.
+async function replay() {
+  $("replay-verdict").textContent = "";
+  const replayed = await exchange(spentRefreshToken);
+  if (replayed.status === 200) {
+    $("replay-verdict").textContent = "The spent refresh token was accepted: no reuse detected.";
+    return;
+  }
+  const { status } = await call("/protected", session.token);
+  $("replay-verdict").textContent =
+    status === 200
+      ? "Then GET /protected with the current access token: 200. It still works until it " +
+        "expires: nothing refuses it before then. The login's refresh tokens are revoked, " +
+        "the newest one too (try “Refresh the pair”)."
+      : `Then GET /protected with the current access token: ${status}. It is refused too: ` +
+        "the whole login is revoked, its newest refresh token as well (try “Refresh the pair”).";
+}
+
+function logoutOutcome(status, body) {
+  if (status === 204) return "Logged out: the whole login is revoked, every token it was given.";
+  if (status === 200) {
+    const revoked = body.revoked.map((kind) => kind.replace(/_/g, " ")).join(", ");
+    return `Revoked: ${revoked}; access token still valid for ${body.access_token_valid_for} s ` +
+      "(nothing refuses it before it expires).";
+  }
+  return `Nothing revoked (${status}): ${body?.msg ?? "no message"}`;
+}
+
+async function logOut() {
+  $("logout-outcome").textContent = "";
+  const { status, body } = await call("/logout", session.token, "POST");
+  $("logout-outcome").textContent = logoutOutcome(status, body);
 }
 
 function showSession() {
   $("session").hidden = false;
   $("token").textContent = `${session.token_type} ${session.token}`;
+  $("refresh-held").hidden = !session.refresh_token;
+  $("refresh-token").textContent = session.refresh_token ?? "";
   $("anatomy").replaceChildren(...anatomy(session.token).map(({ kind, title, text }) => {
     const block = document.createElement("div");
     block.className = `part ${kind}`;
@@ -154,20 +243,40 @@ function showSession() {
   }));
 }
 
+// A new login starts over: nothing spent yet, nothing shown from the previous one.
+function startSession(pair) {
+  session = pair;
+  spentRefreshToken = null;
+  $("replay").disabled = true;
+  clearResult(CALLS);
+  clearResult(REFRESHES);
+  $("logout-outcome").textContent = "";
+  $("replay-verdict").textContent = "";
+  showSession();
+}
+
 async function start() {
   const strategy = await (await fetch("/strategy")).json();
   $("strategy-name").textContent = strategy.name;
   $("strategy-description").textContent = strategy.description;
   $("strategy-scheme").textContent = strategy.scheme;
   $("strategy-stateful").textContent = strategy.stateful ? "keeps a store per token" : "keeps no state";
-  $("strategy-revocable").textContent = strategy.revocable ? "logout revokes" : "logout cannot revoke";
+  $("strategy-revocable").textContent = strategy.revocable
+    ? "logout revokes"
+    : strategy.refresh_tokens
+      ? "logout revokes the refresh tokens, not the access token"
+      : "logout cannot revoke";
+  $("strategy-refresh").textContent = strategy.refresh_tokens
+    ? "rotating refresh tokens" : "no refresh tokens";
+  // The facts decide, not the strategy's name: jwt issues refresh tokens only when configured to.
+  $("renew").hidden = !strategy.refresh_tokens;
+  $("refresh").disabled = !strategy.refresh_tokens;
 
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("login-error").textContent = "";
     try {
-      session = await login($("username").value, $("password").value);
-      showSession();
+      startSession(await login($("username").value, $("password").value));
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       $("login-error").textContent = `${error.status}: ${error.message}`;
@@ -175,7 +284,9 @@ async function start() {
   });
   $("call").addEventListener("click", () => call("/protected", session.token));
   $("tamper").addEventListener("click", () => call("/protected", tamper(session.token)));
-  $("logout").addEventListener("click", () => call("/logout", session.token, "POST"));
+  $("logout").addEventListener("click", logOut);
+  $("refresh").addEventListener("click", () => exchange(session.refresh_token));
+  $("replay").addEventListener("click", replay);
   document.body.dataset.ready = "true";
 }
 
