@@ -1,18 +1,25 @@
-"""The attack and bad-input catalogue: one row per case, run against every strategy.
+"""The attack and bad-input catalogue: one row per case, run against every target.
 
-Each row: what is sent, the statuses allowed, and where the case comes from. A
-case's expectation may depend on the strategy's declared facts (its scheme) or on
-what its token was measured to be (a JWT or not), never on its name. Forged JWTs
-are sent to every strategy: to the others they are garbage, and garbage is refused.
+A target is a registered strategy, or one of its variants (jwt + refresh). Each row:
+what is sent, the statuses allowed, and where the case comes from. A case's
+expectation may depend on the target's declared facts (its scheme, whether it issues
+refresh tokens) or on what its token was measured to be (a JWT or not), never on its
+name. Forged JWTs are sent to every target: to the others they are garbage, and
+garbage is refused. Refresh tokens are sent to every target too: where it issues
+none, /token/refresh answers 501 to anything, and each case sends one forged in the
+image of a real one.
 """
 
 import base64
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from strategies.anatomy import SIGNED_JSON, kind
+from sandbox.extensions import users
+from strategies.anatomy import SIGNED_JSON, decode_jwt, kind
 from tests.security.live import Live, Reply, claims, forge
 from tests.security.paseto_cases import CHANGES, PASETO, signed_by_us, token_of
 
@@ -27,6 +34,10 @@ ASVS_9 = "ASVS 5.0 V9 (self-contained tokens)"
 ASVS_6 = "ASVS 5.0 V6 (authentication)"
 ASVS_7 = "ASVS 5.0 V7 (session management)"
 ASVS_1 = "ASVS 5.0 V1/V2 (input handling)"
+RFC6749 = "RFC 6749 §6, §10.4 (refresh tokens)"
+RFC9700 = "RFC 9700 §4.14 (refresh token protection: rotation, replay)"
+ASVS_16 = "ASVS 5.0 V16 (error handling: fail closed)"
+A_YEAR = 365 * 86_400
 
 
 # The lists of cases below are tables, one row per case, laid out by hand: the formatter skips them.
@@ -52,16 +63,35 @@ def bearer(token: str) -> Callable[[Live], Reply]:
     return lambda live: live.protected(f"Bearer {token}")
 
 
+HS256 = {"alg": "HS256", "typ": "JWT"}
+# The claims by which a JWT names its login and its user's token generation.
+LOGIN_CLAIMS = ("sid", "gen")
+
+
+def login_claims(issued: dict) -> dict[str, Any]:
+    """The login's own claims, read from its access token where that is a JWT; else none."""
+    decoded = decode_jwt(issued["token"])
+    payload = {} if decoded is None else decoded[1]
+    return {name: payload[name] for name in LOGIN_CLAIMS if name in payload}
+
+
+def forged_claims(live: Live, issued: dict | None = None, **changes) -> dict:
+    """Claims for the user of a login (the live one's by default), naming that login."""
+    issued = issued or live.issued
+    return claims(issued["user_id"], **{**login_claims(issued), **changes})
+
+
+def of_the_next_user(live: Live) -> dict:
+    return forged_claims(live, sub=str(live.issued["user_id"] + 1))
+
+
 def forged(header: dict, key: bytes | None) -> Callable[[Live], Reply]:
     """Send a JWT for the logged-in user with this header, signed with `key` (None: unsigned)."""
-    return lambda live: live.protected(
-        "Bearer " + forge(header, claims(live.issued["user_id"]), key)
-    )
+    return lambda live: live.protected("Bearer " + forge(header, forged_claims(live), key))
 
 
 def signed(live: Live, **changes) -> str:
-    payload = claims(live.issued["user_id"], **changes)
-    return forge({"alg": "HS256", "typ": "JWT"}, payload, live.key.encode())
+    return forge(HS256, forged_claims(live, **changes), live.key.encode())
 
 
 def with_part(token: str, index: int, value: str) -> str:
@@ -110,7 +140,7 @@ def jwt_cases() -> list[Case]:
     cases += [
         Case("jwt", "payload changed under the old signature", f"{RFC8725} §3.1; {ASVS_9}",
              lambda live: live.protected("Bearer " + with_part(
-                 signed(live), 1, b64url_json(claims(live.issued["user_id"] + 1))))),
+                 signed(live), 1, b64url_json(of_the_next_user(live))))),
         Case("jwt", "header changed under the old signature", f"{RFC8725} §3.1",
              lambda live: live.protected("Bearer " + with_part(
                  signed(live), 0, b64url_json({"alg": "HS512", "typ": "JWT"})))),
@@ -131,13 +161,13 @@ def jwt_cases() -> list[Case]:
         Case("jwt", "jku pointing at a key set we would fetch", f"{RFC8725} §3.10",
              lambda live: live.protected("Bearer " + forge(
                  {"alg": "HS256", "jku": live.spy_url + "/jwks.json"},
-                 claims(live.issued["user_id"]), b"attacker"))),
+                 forged_claims(live), b"attacker"))),
         Case("jwt", "jwk embedding the attacker's key", f"{RFC8725} §3.10",
              forged({"alg": "HS256", "jwk": {"kty": "oct", "k": "YXR0YWNrZXI"}}, b"attacker")),
         Case("jwt", "x5u pointing at a certificate we would fetch", f"{RFC8725} §3.10",
              lambda live: live.protected("Bearer " + forge(
                  {"alg": "HS256", "x5u": live.spy_url + "/cert.pem"},
-                 claims(live.issued["user_id"]), b"attacker"))),
+                 forged_claims(live), b"attacker"))),
         Case("jwt", "expired", f"RFC 7519 §4.1.4; {ASVS_9}",
              lambda live: live.protected("Bearer " + signed(live, exp=1_000_000))),
         Case("jwt", "nbf in the future", "RFC 7519 §4.1.5",
@@ -157,7 +187,12 @@ def jwt_cases() -> list[Case]:
 
 
 def own(live: Live) -> str:
-    return f"{live.issued['token_type']} {live.issued['token']}"
+    return own_of(live.issued)
+
+
+def own_of(issued: dict) -> str:
+    """The Authorization value of a login: its access token under its scheme."""
+    return f"{issued['token_type']} {issued['token']}"
 
 
 def scheme_cases() -> list[Case]:
@@ -297,6 +332,262 @@ def paseto_cases() -> list[Case]:
     return [another_key, *changed]
 
 
+def refused_or_off(live: Live) -> frozenset[int]:
+    """Refused where the target issues refresh tokens; elsewhere the route is off (501)."""
+    return REFUSED if live.facts["refresh_tokens"] else frozenset({501})
+
+
+def renewed_or_off(live: Live) -> frozenset[int]:
+    return frozenset({200 if live.facts["refresh_tokens"] else 501})
+
+
+def refused_if_reuse_revokes_it(live: Live) -> frozenset[int]:
+    """An access token outlives its login's revocation unless a denylist is checked."""
+    revoked = live.facts["refresh_tokens"] and live.facts["revocable"]
+    return REFUSED if revoked else frozenset({200})
+
+
+def refresh_token_of(live: Live, issued: dict) -> str:
+    """The login's refresh token; where the target issues none, one made in its image."""
+    if "refresh_token" in issued:
+        return issued["refresh_token"]
+    payload = forged_claims(live, issued, type="refresh", rot=0, jti=None, fresh=None)
+    return forge(HS256, payload, live.key.encode())
+
+
+def new_refresh_token(live: Live) -> str:
+    return refresh_token_of(live, live.login())
+
+
+def payload_of(token: str) -> dict:
+    decoded = decode_jwt(token)
+    assert decoded is not None, token
+    return decoded[1]
+
+
+# A change to a new login's refresh token, made with what the change needs of the target.
+Change = Callable[[Live, str], str]
+
+
+def refreshed(change: Change) -> Callable[[Live], Reply]:
+    """Send a new login's refresh token, changed, to /token/refresh."""
+    return lambda live: live.refresh(change(live, new_refresh_token(live)))
+
+
+def apply(payload: dict, changes: dict) -> dict:
+    """The payload with these changes: a value, a function of the old value, or None (removed)."""
+    merged = {
+        **payload,
+        **{
+            name: change(payload[name]) if callable(change) else change
+            for name, change in changes.items()
+        },
+    }
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def plus(amount: int) -> Callable[[int], int]:
+    return lambda value: value + amount
+
+
+def the_next_user(sub: str) -> str:
+    return str(int(sub) + 1)
+
+
+def under_old_signature(**changes) -> Change:
+    return lambda _live, token: with_part(token, 1, b64url_json(apply(payload_of(token), changes)))
+
+
+def signed_with(key: bytes | None, alg: str = "HS256", **changes) -> Change:
+    """The payload, changed, signed anew with `key` (None: unsigned)."""
+    return lambda _live, token: forge(
+        {"alg": alg, "typ": "JWT"}, apply(payload_of(token), changes), key
+    )
+
+
+def with_app_key(alg: str = "HS256", **changes) -> Change:
+    """The payload, changed, signed anew with the app's own key: what only an insider makes."""
+    return lambda live, token: signed_with(live.key.encode(), alg, **changes)(live, token)
+
+
+def another_logins_sid(live: Live, token: str) -> str:
+    sid = payload_of(new_refresh_token(live)).get("sid")
+    return with_part(token, 1, b64url_json(apply(payload_of(token), {"sid": sid})))
+
+
+def with_signature_of_another_login(live: Live, token: str) -> str:
+    return with_part(token, 2, new_refresh_token(live).split(".")[2])
+
+
+def after_logout(live: Live) -> Reply:
+    issued = live.login()
+    live.logout(issued)
+    return live.refresh(refresh_token_of(live, issued))
+
+
+def after_password_change(live: Live) -> Reply:
+    """A user of the case's own, so that the demo user's logins stay valid for the others."""
+    username = f"catalogue-{secrets.token_hex(6)}"
+    with live.app.app_context():
+        users().ensure(username, DEMO_PASSWORD)
+    issued = live.login(username)
+    with live.app.app_context():
+        users().set_password(username, "another password, long enough")
+    return live.refresh(refresh_token_of(live, issued))
+
+
+def spent_sent_again(live: Live) -> Reply:
+    token = new_refresh_token(live)
+    live.refresh(token)
+    return live.refresh(token)
+
+
+def reused(live: Live) -> tuple[dict, str]:
+    """A login whose first refresh token was rotated, then sent again: its newest pair."""
+    issued = live.login()
+    token = refresh_token_of(live, issued)
+    rotated = live.refresh(token)
+    live.refresh(token)
+    newest = rotated.json() if rotated.status == 200 else issued
+    return newest, refresh_token_of(live, newest)
+
+
+def refresh_cases() -> list[Case]:
+    unsigned_header = b64url_json({"alg": "none", "typ": "JWT"})
+    return [
+        Case("refresh", "the login's refresh token, unchanged (control)", RFC6749,
+             refreshed(lambda _live, token: token), renewed_or_off),
+        Case("refresh", "re-signed with the app's own key, unchanged (control)", RFC8725,
+             refreshed(with_app_key()), renewed_or_off),
+        Case("refresh", "a refresh token at /protected", f"{RFC8725} §3.11",
+             lambda live: live.protected("Bearer " + new_refresh_token(live))),
+        Case("refresh", "a refresh token at /logout", f"{RFC8725} §3.11",
+             lambda live: live.send("POST", "/logout",
+                                    [("Authorization", "Bearer " + new_refresh_token(live))])),
+        Case("refresh", "an access token at /token/refresh", f"{RFC8725} §3.11",
+             lambda live: live.refresh(live.login()["token"]), refused_or_off),
+        Case("refresh", "after logout", f"{RFC6749}; {ASVS_7}", after_logout,
+             refused_or_off),
+        Case("refresh", "after a password change", f"{ASVS_7}; {RFC6749}",
+             after_password_change, refused_or_off),
+        Case("refresh", "a spent refresh token sent again (reuse)", RFC9700, spent_sent_again,
+             refused_or_off),
+        Case("refresh", "the rotated refresh token, after its predecessor's reuse", RFC9700,
+             lambda live: live.refresh(reused(live)[1]), refused_or_off),
+        Case("refresh", "the rotated access token, after its refresh token's reuse", RFC9700,
+             lambda live: live.protected(own_of(reused(live)[0])),
+             refused_if_reuse_revokes_it),
+        Case("refresh", "rot moved ahead under the old signature", RFC8725,
+             refreshed(under_old_signature(rot=plus(1))), refused_or_off),
+        Case("refresh", "sid of another login under the old signature", RFC8725,
+             refreshed(another_logins_sid), refused_or_off),
+        Case("refresh", "sub of another user under the old signature", RFC8725,
+             refreshed(under_old_signature(sub=the_next_user)), refused_or_off),
+        Case("refresh", "exp a year later under the old signature", RFC8725,
+             refreshed(under_old_signature(exp=plus(A_YEAR))), refused_or_off),
+        Case("refresh", "type changed to access under the old signature", f"{RFC8725} §3.11",
+             refreshed(under_old_signature(type="access")), refused_or_off),
+        Case("refresh", "the signature of another login's refresh token", RFC8725,
+             refreshed(with_signature_of_another_login), refused_or_off),
+        Case("refresh", "signature stripped", f"{RFC8725} §3.1",
+             refreshed(lambda _live, token: with_part(token, 2, "")), refused_or_off),
+        Case("refresh", "signature flipped", f"{RFC8725} §3.1",
+             refreshed(lambda _live, token: flip(token, len(token) - 20)), refused_or_off),
+        Case("refresh", "alg 'none', no signature", f"{RFC8725} §2.1, §3.1",
+             refreshed(signed_with(None, "none")), refused_or_off),
+        Case("refresh", "alg 'none' keeping a valid signature", f"{RFC8725} §3.1",
+             refreshed(lambda _live, token: with_part(token, 0, unsigned_header)),
+             refused_or_off),
+        Case("refresh", "signed with another key", f"{RFC8725} §3.5",
+             refreshed(signed_with(b"your-256-bit-secret")), refused_or_off),
+        Case("refresh", "HS256 with an empty key", f"{RFC8725} §3.5",
+             refreshed(signed_with(b"")), refused_or_off),
+        Case("refresh", "the app's key under HS512", f"{RFC8725} §3.1",
+             refreshed(with_app_key("HS512")), refused_or_off),
+        Case("refresh", "expired, signed with the app's key", f"RFC 7519 §4.1.4; {ASVS_9}",
+             refreshed(with_app_key(exp=1_000_000)), refused_or_off),
+        Case("refresh", "no exp, signed with the app's key", f"{RFC8725} §3.10",
+             refreshed(with_app_key(exp=None)), refused_or_off),
+        Case("refresh", "nbf in the future, signed with the app's key", "RFC 7519 §4.1.5",
+             refreshed(with_app_key(nbf=4_000_000_000)), refused_or_off),
+        Case("refresh", "no type, signed with the app's key", f"{RFC8725} §3.11",
+             refreshed(with_app_key(type=None)), refused_or_off),
+        Case("refresh", "no rot, signed with the app's key", RFC6749,
+             refreshed(with_app_key(rot=None)), refused_or_off),
+        Case("refresh", "rot a string, signed with the app's key", ASVS_1,
+             refreshed(with_app_key(rot="0")), refused_or_off),
+        Case("refresh", "rot true, signed with the app's key", ASVS_1,
+             refreshed(with_app_key(rot=True)), refused_or_off),
+        Case("refresh", "rot a float, signed with the app's key", ASVS_1,
+             refreshed(with_app_key(rot=0.0)), refused_or_off),
+        Case("refresh", "rot past 64 bits, signed with the app's key", ASVS_1,
+             refreshed(with_app_key(rot=2**70)), refused_or_off),
+        Case("refresh", "rot ahead, signed with the app's key", RFC9700,
+             refreshed(with_app_key(rot=plus(1))), refused_or_off),
+        Case("refresh", "no sid, signed with the app's key", RFC6749,
+             refreshed(with_app_key(sid=None)), refused_or_off),
+        Case("refresh", "an unknown sid, signed with the app's key", RFC6749,
+             refreshed(with_app_key(sid="not-a-login-of-this-app")), refused_or_off),
+        Case("refresh", "sid an object, signed with the app's key", ASVS_1,
+             refreshed(with_app_key(sid={"$ne": ""})), refused_or_off),
+        Case("refresh", "sid naming a key pattern, signed with the app's key", ASVS_1,
+             refreshed(with_app_key(sid="*")), refused_or_off),
+        Case("refresh", "a user who does not exist, signed with the app's key", ASVS_9,
+             refreshed(with_app_key(sub="999999")), refused_or_off),
+        Case("refresh", "an older token generation, signed with the app's key", ASVS_7,
+             refreshed(with_app_key(gen=-1)), refused_or_off),
+    ]  # fmt: skip
+
+
+def logged_out(live: Live) -> dict:
+    """A new login of the demo user, logged out."""
+    issued = live.login()
+    live.logout(issued)
+    return issued
+
+
+def logout_answer(live: Live) -> frozenset[int]:
+    """204: the whole login revoked; 200: part of it (its refresh tokens); 501: nothing."""
+    if live.facts["revocable"]:
+        return frozenset({204})
+    return frozenset({200 if live.facts["refresh_tokens"] else 501})
+
+
+def logout_cases() -> list[Case]:
+    return [
+        Case("logout", "a new login's access token (control)", ASVS_7,
+             lambda live: live.logout(live.login()), logout_answer),
+        Case("logout", "the access token, after logout", ASVS_7,
+             lambda live: live.protected(own_of(logged_out(live))),
+             lambda live: REFUSED if live.facts["revocable"] else frozenset({200})),
+    ]  # fmt: skip
+
+
+def outage_cases() -> list[Case]:
+    """Sent while the target's Redis is down, with tokens issued while it was up."""
+    return [
+        Case("outage", "the login's refresh token at /token/refresh", ASVS_16,
+             lambda live: live.refresh(refresh_token_of(live, live.issued)),
+             lambda live: frozenset({503 if live.facts["refresh_tokens"] else 501})),
+        Case("outage", "the login's access token at /protected", ASVS_16,
+             lambda live: live.protected(own(live)),
+             # A revocable token is checked against the store on every request.
+             lambda live: frozenset({503 if live.facts["revocable"] else 200})),
+        Case("outage", "the login's access token at /logout", ASVS_16,
+             lambda live: live.logout(live.issued),
+             lambda live: frozenset(
+                 {503 if live.facts["revocable"] or live.facts["refresh_tokens"] else 501})),
+    ]  # fmt: skip
+
+
 CATALOGUE: list[Case] = (
-    jwt_cases() + paseto_cases() + scheme_cases() + basic_cases() + login_cases()
+    jwt_cases()
+    + refresh_cases()
+    + logout_cases()
+    + paseto_cases()
+    + scheme_cases()
+    + basic_cases()
+    + login_cases()
 )
+# Run on a live app whose Redis is stopped (tests/security/conftest.py: live_without_redis).
+OUTAGE: list[Case] = outage_cases()

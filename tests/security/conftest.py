@@ -1,16 +1,61 @@
-"""A live app per strategy for the adversarial suite, and its count of cases per strategy."""
+"""Live apps for the adversarial suite, and the catalogue's count of cases per target.
+
+A target is a registered strategy as configured by default, or one of its variants
+(`Strategy.variants`): jwt, jwt + denylist, jwt + refresh, ... The catalogue runs on
+every target; the suite's other tests on every strategy.
+"""
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sandbox import create_app
 from sandbox.compare.runner import UNLIMITED
 from sandbox.config import throwaway_settings
+from sandbox.redis_server import RedisServer
 from strategies import registry
-from tests.conftest import CHEAP_HASH
+from strategies.base import Strategy
+from tests.conftest import CHEAP_HASH, configured, need_service
 from tests.security.live import Live, Spy, serve
+
+# The property each catalogue test records: the label of the target it ran on.
+TARGET_PROPERTY = "catalogue_target"
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str  # "jwt", or "jwt + refresh" for a variant
+    strategy: str
+    # The label names the target: its settings take no part in its hash (configured_as).
+    settings: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def targets(name: str) -> list[Target]:
+    """The strategy as configured by default, then each of its variants."""
+    variants = registry.load(name).variants
+    return [
+        Target(name, name),
+        *(Target(f"{name} + {label}", name, settings) for label, settings in variants.items()),
+    ]
+
+
+TARGETS = [target for name in registry.names() for target in targets(name)]
+
+
+@cache
+def configured_as(target: Target) -> Strategy:
+    """The target's strategy, configured: its facts, known before any app exists."""
+    return configured(target.strategy, **target.settings)
+
+
+# The targets that keep state in Redis, and so meet an outage; tests/test_outage.py shows
+# that the others keep serving.
+STATEFUL_TARGETS = [target for target in TARGETS if configured_as(target).stateful]
 
 
 @pytest.fixture(scope="session")
@@ -20,22 +65,67 @@ def spy() -> Iterator[Spy]:
     watcher.close()
 
 
+class Starter:
+    """Serves targets live, each in a folder of its own."""
+
+    def __init__(self, folders: pytest.TempPathFactory, spy: Spy):
+        self.folders, self.spy = folders, spy
+
+    def start(
+        self, target: Target, redis_url: str | None = None
+    ) -> tuple[Live, Callable[[], None]]:
+        folder: Path = self.folders.mktemp(target.label.replace(" ", ""))
+        settings = throwaway_settings(
+            target.strategy,
+            str(folder),
+            redis_url,  # None: the embedded fakeredis
+            "catalogue:",
+            PASSWORD_HASH_METHOD=CHEAP_HASH,
+            # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
+            LOGIN_LIMIT_PER_USER=UNLIMITED,
+            LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
+            **target.settings,
+        )
+        live, stop = serve(create_app(settings), self.spy)
+        live.label = target.label
+        return live, stop
+
+
+@pytest.fixture(scope="session")
+def starter(tmp_path_factory: pytest.TempPathFactory, spy: Spy) -> Starter:
+    return Starter(tmp_path_factory, spy)
+
+
 @pytest.fixture(scope="module", params=registry.names())
-def live(request, tmp_path_factory, spy) -> Iterator[Live]:
-    settings = throwaway_settings(
-        request.param,
-        str(tmp_path_factory.mktemp(request.param)),
-        None,  # the embedded fakeredis
-        "catalogue:",
-        PASSWORD_HASH_METHOD=CHEAP_HASH,
-        # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
-        LOGIN_LIMIT_PER_USER=UNLIMITED,
-        LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
-    )
-    app = create_app(settings)
-    server, stop = serve(app, spy)
+def live(request, starter: Starter) -> Iterator[Live]:
+    """Each registered strategy, configured by default."""
+    server, stop = starter.start(Target(request.param, request.param))
     yield server
     stop()
+
+
+@pytest.fixture(scope="module", params=TARGETS, ids=lambda target: target.label)
+def live_target(request, starter: Starter) -> Iterator[Live]:
+    """Each target, on the embedded fakeredis."""
+    server, stop = starter.start(request.param)
+    yield server
+    stop()
+
+
+@pytest.fixture(scope="module", params=STATEFUL_TARGETS, ids=lambda target: target.label)
+def live_without_redis(request, starter: Starter) -> Iterator[Live]:
+    """Each target on a redis-server of its own, stopped once the demo user has logged in.
+
+    Stopped once for all the outage cases of the target: none of them changes what the
+    next one meets, as nothing can be changed while the store is down.
+    """
+    if not RedisServer.available():
+        need_service("redis-server is not on the PATH")
+    with RedisServer() as redis_server:
+        server, stop = starter.start(request.param, redis_server.url)
+        redis_server.stop()
+        yield server
+        stop()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -43,14 +133,14 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for outcome in ("passed", "failed"):
         for report in terminalreporter.stats.get(outcome, []):
             properties = dict(getattr(report, "user_properties", []))
-            if "catalogue_strategy" in properties:
-                counts[(properties["catalogue_strategy"], outcome)] += 1
-    strategies = sorted({strategy for strategy, _ in counts})
-    if strategies:
+            if TARGET_PROPERTY in properties:
+                counts[(properties[TARGET_PROPERTY], outcome)] += 1
+    ran = {label for label, _ in counts}
+    if ran:
         terminalreporter.write_line(
             "adversarial catalogue: "
             + ", ".join(
-                f"{s} {counts[(s, 'passed')]} passed, {counts[(s, 'failed')]} failed"
-                for s in strategies
+                f"{label} {counts[(label, 'passed')]} passed, {counts[(label, 'failed')]} failed"
+                for label in [target.label for target in TARGETS if target.label in ran]
             )
         )

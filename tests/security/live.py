@@ -18,6 +18,8 @@ from werkzeug.serving import make_server
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from tests.conftest import hs256_key
 
+POLL_S = 0.02  # how often the server's loop looks for a shutdown
+
 
 @dataclass
 class Reply:
@@ -63,6 +65,7 @@ class Live:
     spy: Spy | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     issued: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # what the catalogue's summary calls it: "jwt + refresh"
 
     @property
     def spy_url(self) -> str:
@@ -108,10 +111,19 @@ class Live:
         assert reply.status == 200, reply.body
         return reply.json()
 
+    def refresh(self, refresh_token: str) -> Reply:
+        body = json.dumps({"refresh_token": refresh_token}).encode()
+        return self.send("POST", "/token/refresh", [("Content-Type", "application/json")], body)
+
+    def logout(self, issued: dict) -> Reply:
+        authorization = f"{issued['token_type']} {issued['token']}"
+        return self.send("POST", "/logout", [("Authorization", authorization)])
+
 
 def serve(app: Flask, spy: Spy | None = None) -> tuple[Live, Callable[[], None]]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: 0.5 s by default, for every app a suite serves.
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True)
     thread.start()
     live = Live(app, server.server_port, spy)
     live.facts = live.send("GET", "/strategy").json()
