@@ -1,4 +1,5 @@
-"""`auth-sandbox compare`: every format parses, every strategy is present, files are written."""
+"""`auth-sandbox compare`: every format parses, every strategy and variant is present, files
+are written; the revocation windows, store bytes and round trips follow the strategies' facts."""
 
 import csv
 import io
@@ -8,27 +9,36 @@ from base64 import b64encode
 from click.testing import CliRunner
 from rich.console import Console
 
+from benchmarks.runner import Options, plan
 from sandbox.cli import main
-from sandbox.compare.report import render, to_csv, to_json, to_markdown
+from sandbox.compare.report import TOPICS, render, to_csv, to_json, to_markdown
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import anatomy, registry
-from strategies.anatomy import ENCODED_CREDENTIALS
+from strategies.anatomy import ENCODED_CREDENTIALS, SIGNED_JSON
 from tests.conftest import CHEAP_HASH
 
+EVENTS = {"logout", "password_change", "user_deletion", "refresh_token_reuse"}
+# The name of each variant the strategies declare, as the bench labels it too.
+CONFIGURATIONS = registry.configurations(registry.names())
+LABELS = [configuration.label for configuration in CONFIGURATIONS]
 
-def test_json_holds_every_measurement_for_every_strategy(comparison):
+
+def test_json_holds_every_measurement_for_every_strategy_and_variant(comparison):
     parsed = json.loads(to_json(comparison))
     assert set(parsed) == {"environment", "strategies", "claims"}
-    assert list(parsed["strategies"]) == registry.names()
+    assert list(parsed["strategies"]) == LABELS
+    assert {"jwt + denylist", "jwt + refresh", "jwt + refresh + denylist"} <= set(LABELS)
     for result in parsed["strategies"].values():
         assert set(result) == {
             "strategy",
             "token",
             "store",
             "round_trips",
+            "refresh",
             "cost",
             "store_down",
             "logout",
+            "revocation",
             "expiry",
             "leak",
             "tamper",
@@ -36,24 +46,52 @@ def test_json_holds_every_measurement_for_every_strategy(comparison):
             "replay_from_another_client",
             "alg_none_status",
         }
-        for timing in ("public", "request", "authenticate"):
+        assert set(result["revocation"]) == EVENTS
+        for timing in ("public", "request", "authenticate", "refused"):
             assert result["cost"][timing]["median_ms"] <= result["cost"][timing]["p95_ms"]
             assert result["cost"][timing]["samples"] >= 5
     for claim in parsed["claims"]:
-        assert set(claim) == {"id", "claim", "evidence", "verdict"}
+        assert set(claim) == {"id", "claim", "evidence", "verdict", "source"}
 
 
-def test_csv_has_one_row_per_strategy(comparison):
+def test_compare_and_bench_measure_the_same_labels_with_the_same_settings():
+    targets = plan(Options(strategies=registry.names()))[1:]  # after the /public baseline
+    assert [(t.label, t.strategy, dict(t.settings)) for t in targets] == [
+        (c.label, c.name, dict(c.settings)) for c in CONFIGURATIONS
+    ]
+
+
+def test_each_variant_runs_with_its_settings_under_its_bench_label(comparison):
+    for label, name, settings in CONFIGURATIONS:
+        result = comparison["strategies"][label]
+        assert result["strategy"]["name"] == name
+        assert result["strategy"]["label"] == label
+        assert result["strategy"]["variant_settings"] == settings
+        if "TOKEN_TTL" in settings:
+            assert result["expiry"]["expires_in"] == settings["TOKEN_TTL"]
+    # Variants differ in what they were measured to do, not only in their names.
+    facts = {
+        label: (r["strategy"]["revocable"], r["strategy"]["refresh_tokens"])
+        for label, r in comparison["strategies"].items()
+        if r["token"]["kind"] == SIGNED_JSON
+    }
+    assert set(facts.values()) == {(False, False), (True, False), (False, True), (True, True)}
+
+
+def test_csv_has_one_row_per_strategy_and_variant(comparison):
     rows = list(csv.DictReader(io.StringIO(to_csv(comparison))))
-    assert [row["strategy.name"] for row in rows] == registry.names()
+    assert [row["strategy.label"] for row in rows] == LABELS
+    assert [row["strategy.name"] for row in rows] == [c.name for c in CONFIGURATIONS]
     assert all(int(row["token.bytes"]) > 0 for row in rows)
 
 
-def test_markdown_is_two_tables_naming_every_strategy_and_claim(comparison):
+def test_markdown_is_a_table_per_topic_with_a_row_per_label_then_the_claims(comparison):
     text = to_markdown(comparison)
-    header = text.splitlines()[0]
-    assert all(f" {name} " in header for name in registry.names())
+    titles = [f"**{topic.title}**" for topic in TOPICS]
+    assert all(title in text for title in titles)
+    assert all(text.count(f"\n| {label} |") == len(TOPICS) for label in LABELS)
     assert all(f"| {claim['id']} |" in text for claim in comparison["claims"])
+    assert "**Claims of our own, not the lesson's**" in text
 
 
 def test_every_report_says_its_commit_and_the_command_that_regenerates_it(comparison):
@@ -70,12 +108,111 @@ def test_every_one_character_change_is_tried_however_slow_the_strategy(compariso
             assert result["tamper"]["tried"] == len(anatomy.changes(credentials, 48))
 
 
-def test_the_terminal_table_names_every_strategy_and_verdict(comparison):
+def test_the_terminal_tables_name_every_strategy_and_verdict(comparison):
     out = io.StringIO()
     render(comparison, "table", Console(file=out, width=200))
     text = out.getvalue()
-    assert all(name in text for name in registry.names())
+    assert all(label in text for label in LABELS)
     assert all(claim["verdict"] in text for claim in comparison["claims"])
+
+
+def test_the_terminal_tables_fit_110_columns_whole(comparison):
+    out = io.StringIO()
+    render(comparison, "table", Console(file=out, width=110))
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 110
+    # No table is cut at the right edge: every row that opens with a border closes with one.
+    rows = [line for line in lines if line[:1] in "┃│"]
+    assert rows and all(line.rstrip()[-1] in "┃│" for line in rows)
+    first_cells = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
+    for label in LABELS:  # a row per strategy or variant in each table, the label on one line
+        assert first_cells.count(label) == len(TOPICS)
+    tokens = {r["token"]["example"] for r in comparison["strategies"].values()}
+    assert all(token in out.getvalue() for token in tokens)  # whole, not cut in two
+
+
+def test_revocation_windows_follow_the_strategies_facts(comparison):
+    for label, r in comparison["strategies"].items():
+        facts, events = r["strategy"], r["revocation"]
+        # A new password or a deleted user: every token refused from the next request.
+        for event in ("password_change", "user_deletion"):
+            assert events[event]["access"] == {
+                "status_after": 401,
+                "refused": True,
+                "window_s": 0,
+                "upper_bound": False,
+            }, label
+            assert (events[event]["refresh"] is not None) == facts["refresh_tokens"], label
+            assert events[event]["refresh"] is None or events[event]["refresh"]["refused"]
+        logout, reuse = events["logout"], events["refresh_token_reuse"]
+        assert logout["applicable"] == (logout["status"] in (200, 204))
+        assert logout["access"]["refused"] == facts["revocable"], label
+        if not facts["revocable"]:  # still accepted for what is left of its life, at most
+            expires_in = r["expiry"]["expires_in"]
+            assert logout["access"]["upper_bound"]
+            if expires_in is None:
+                assert logout["access"]["window_s"] is None
+            else:
+                assert expires_in - 5 <= logout["access"]["window_s"] <= expires_in
+        assert reuse["applicable"] == facts["refresh_tokens"], label
+        if facts["refresh_tokens"]:
+            # A spent refresh token sent again: the login's refresh token is refused, its
+            # access tokens too where logout refuses them.
+            assert reuse["status"] == 401
+            assert logout["refresh"]["refused"] and reuse["refresh"]["refused"]
+            assert reuse["access"]["refused"] == facts["revocable"], label
+        else:
+            assert reuse["status"] == 501 and reuse["access"] is None and reuse["refresh"] is None
+
+
+def test_store_bytes_per_login_live_and_logged_out(comparison):
+    for label, r in comparison["strategies"].items():
+        facts, store = r["strategy"], r["store"]
+        if not facts["stateful"]:
+            assert store["keys_per_token"] == store["bytes_per_token"] == 0, label
+        if store["logout_status"] == 501:
+            assert store["revoked"] is None and not facts["revocable"], label
+        else:  # a logged-out login keeps at least what a live one does, and something
+            revoked = store["revoked"]
+            assert revoked["keys_per_token"] >= max(store["keys_per_token"], 1), label
+            assert revoked["bytes_per_token"] > 0
+    # A denylist of revoked logins (revocable, no other state) stores nothing per live login.
+    denylists = [
+        r
+        for r in comparison["strategies"].values()
+        if r["token"]["kind"] == SIGNED_JSON
+        and r["strategy"]["revocable"]
+        and not r["strategy"]["refresh_tokens"]
+    ]
+    assert denylists
+    for r in denylists:
+        assert r["store"]["keys_per_token"] == r["store"]["bytes_per_token"] == 0
+        assert r["store"]["revoked"]["keys_per_token"] == 1
+    # Refresh tokens keep a record per login, live or logged out.
+    for r in comparison["strategies"].values():
+        if r["strategy"]["refresh_tokens"]:
+            assert r["store"]["keys_per_token"] == 1 and r["store"]["bytes_per_token"] > 0
+
+
+def test_store_round_trips_per_request_and_per_refresh(comparison):
+    for label, r in comparison["strategies"].items():
+        facts, refresh = r["strategy"], r["refresh"]
+        # Refusing a token after logout costs a look-up on every request; nothing else does.
+        assert (r["round_trips"]["store"] > 0) == facts["revocable"], label
+        assert refresh["offered"] == facts["refresh_tokens"], label
+        if facts["refresh_tokens"]:
+            trips = refresh["round_trips"]
+            assert refresh["status"] == 200
+            assert trips["store"] == len(trips["commands"]) == 1  # one script, whatever it does
+            assert trips["commands"][0] in ("EVALSHA", "EVAL")
+            assert trips["user_table"] >= 1
+            # Both fields, named and quoted, on top of the token itself.
+            assert refresh["refresh_adds_bytes"] > refresh["refresh_token_bytes"] > 0
+            assert refresh["refresh_expires_in"] > r["expiry"]["expires_in"]
+        else:
+            assert refresh["status"] == 501 and refresh["round_trips"] is None
+            assert refresh["refresh_adds_bytes"] == refresh["refresh_token_bytes"] == 0
+        assert refresh["token_body_bytes"] > r["token"]["bytes"] + refresh["refresh_adds_bytes"]
 
 
 def test_the_command_prints_json_on_stdout_and_writes_its_files(tmp_path, monkeypatch):
@@ -85,12 +222,14 @@ def test_the_command_prints_json_on_stdout_and_writes_its_files(tmp_path, monkey
     result = CliRunner().invoke(main, [*compare, "--output", str(output)])
     assert result.exit_code == 0, result.output
     parsed = json.loads(result.stdout)
-    assert list(parsed["strategies"]) == ["bearer", "jwt"]
-    assert {"C3", "C7", "C9"} <= {c["id"] for c in parsed["claims"]}
+    selected = [c.label for c in registry.configurations(["bearer", "jwt"])]
+    assert list(parsed["strategies"]) == selected  # a strategy's variants come along
+    assert selected[:2] == ["bearer", "jwt"] and "jwt + denylist" in selected
+    assert {"C3", "C7", "C9", "A1", "A2", "A3"} <= {c["id"] for c in parsed["claims"]}
     assert "C4" not in {c["id"] for c in parsed["claims"]}  # it needs a Basic-style token
     written = json.loads((output / "comparison.json").read_text())
-    assert written["strategies"].keys() == {"bearer", "jwt"}
-    assert (output / "comparison.md").read_text().startswith("|")
+    assert list(written["strategies"]) == selected
+    assert (output / "comparison.md").read_text().startswith("**")
     assert (output / "comparison.png").read_bytes().startswith(b"\x89PNG")
 
 

@@ -1,13 +1,13 @@
-"""The lesson's claims (C1 to C11), one test each, on a real comparison run.
+"""The lesson's claims (C1 to C11), then ours (A1 to A3), one test each, on a real comparison run.
 
 Each test asserts the measured property as a relation, never a hard-coded figure,
 and the verdict `auth-sandbox compare` gives. Strategies are picked by what their
-tokens were measured to be, as the comparison itself does.
+tokens were measured to be and by their facts, as the comparison itself does.
 """
 
 from typing import Any
 
-from sandbox.compare.claims import evaluate
+from sandbox.compare.claims import LESSON, OURS, evaluate
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
 from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
@@ -20,17 +20,27 @@ def of_kind(comparison: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return found
 
 
+CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3"]
+
+
+def claim(comparison: dict[str, Any], claim_id: str) -> dict[str, str]:
+    (found,) = [c for c in comparison["claims"] if c["id"] == claim_id]
+    assert found["evidence"]
+    return found
+
+
 def verdict(comparison: dict[str, Any], claim_id: str) -> str:
-    (claim,) = [c for c in comparison["claims"] if c["id"] == claim_id]
-    assert claim["evidence"]
-    return claim["verdict"]
+    return claim(comparison, claim_id)["verdict"]
 
 
 def test_every_strategy_and_every_claim_is_there(comparison):
-    assert list(comparison["strategies"]) == registry.names()
-    assert [c["id"] for c in comparison["claims"]] == [f"C{i}" for i in range(1, 12)]
+    labels = [c.label for c in registry.configurations(registry.names())]
+    assert list(comparison["strategies"]) == labels
+    assert [c["id"] for c in comparison["claims"]] == CLAIM_IDS
     verdicts = {c["verdict"] for c in comparison["claims"]}
     assert verdicts <= {"holds", "holds with a caveat", "wrong"}
+    # Ours are marked as such, apart from the lesson's.
+    assert {c["id"][0]: c["source"] for c in comparison["claims"]} == {"C": LESSON, "A": OURS}
 
 
 def test_c1_no_token_is_a_hash_and_the_three_are_three_kinds(comparison):
@@ -85,12 +95,23 @@ def test_c5_opaque_tokens_cost_a_stored_key_and_a_round_trip_and_buy_logout(comp
     assert verdict(comparison, "C5") == "holds with a caveat"
 
 
-def test_c6_a_jwt_needs_no_store_but_the_route_still_reads_the_user_table(comparison):
-    for jwt in of_kind(comparison, SIGNED_JSON):
-        assert jwt["round_trips"]["store"] == 0
+def test_c6_a_jwt_needs_no_store_until_it_is_revocable_or_refreshed(comparison):
+    stateless = [r for r in of_kind(comparison, SIGNED_JSON) if not r["strategy"]["stateful"]]
+    stateful = [r for r in of_kind(comparison, SIGNED_JSON) if r["strategy"]["stateful"]]
+    assert stateless and stateful
+    for jwt in stateless:  # no store, but the route still reads the user table
+        assert jwt["round_trips"]["store"] == 0 and jwt["store"]["keys_per_token"] == 0
         assert jwt["round_trips"]["user_table"] >= 1
         assert jwt["store_down"]["keeps_working"]
         assert jwt["logout"]["status"] == 501 and not jwt["logout"]["revoked"]
+    evidence = claim(comparison, "C6")["evidence"]
+    for jwt in stateful:  # the denylist's and the refresh state's cost, measured and weighed
+        store, revoked = jwt["store"], jwt["store"]["revoked"]
+        assert store["keys_per_token"] or jwt["round_trips"]["store"]
+        assert revoked["bytes_per_token"] > 0
+        assert not jwt["store_down"]["keeps_working"]
+        assert f"{jwt['strategy']['label']} needs its token store" in evidence
+        assert f"{revoked['bytes_per_token']} B per logged-out login" in evidence
     assert verdict(comparison, "C6") == "holds with a caveat"
 
 
@@ -140,8 +161,70 @@ def test_claims_weigh_every_strategy_of_a_kind_and_tolerate_kinds_they_do_not_kn
     widened = {**results, "jwt-again": results[jwt_name], "unknown": unknown, "sealed": tampered}
 
     claims = {claim["id"]: claim for claim in evaluate(widened)}
-    assert [claim["id"] for claim in evaluate(widened)] == [f"C{i}" for i in range(1, 12)]
+    assert [claim["id"] for claim in evaluate(widened)] == CLAIM_IDS
     assert "jwt-again" in claims["C7"]["evidence"] and "sealed" in claims["C7"]["evidence"]
     assert "unknown" not in claims["C7"]["evidence"]
     assert claims["C7"]["verdict"] == "holds with a caveat"  # readable in one, not in another
     assert "unknown" in claims["C3"]["evidence"]
+
+
+def signed(comparison: dict[str, Any], revocable: bool, refresh_tokens: bool) -> list[dict]:
+    """The JWT strategies (and variants) with these facts."""
+    return [
+        r
+        for r in of_kind(comparison, SIGNED_JSON)
+        if (r["strategy"]["revocable"], r["strategy"]["refresh_tokens"])
+        == (revocable, refresh_tokens)
+    ]
+
+
+def test_a1_a_jwt_cannot_be_logged_out_unless_a_lookup_per_request_refuses_it(comparison):
+    for jwt in signed(comparison, revocable=False, refresh_tokens=False):
+        logout = jwt["revocation"]["logout"]
+        assert logout["status"] == 501 and not logout["access"]["refused"]
+        assert logout["access"]["window_s"] > 0 and logout["access"]["upper_bound"]
+    for jwt in [*signed(comparison, True, False), *signed(comparison, True, True)]:
+        logout = jwt["revocation"]["logout"]
+        assert logout["status"] == 204 and logout["access"]["window_s"] == 0
+        assert jwt["round_trips"]["store"] >= 1  # the price: a store round trip per request
+    # Whatever the variant, a password change refuses every token at once.
+    for jwt in of_kind(comparison, SIGNED_JSON):
+        assert jwt["revocation"]["password_change"]["access"]["window_s"] == 0
+    a1 = claim(comparison, "A1")
+    assert "By strategy — holds: " in a1["evidence"] and "; wrong: " in a1["evidence"]
+    assert a1["verdict"] == "holds with a caveat"  # true of a plain JWT, not with a denylist
+
+
+def test_a2_refresh_tokens_are_revoked_at_once_but_not_their_access_tokens(comparison):
+    refreshed = signed(comparison, revocable=False, refresh_tokens=True)
+    assert refreshed
+    for jwt in refreshed:
+        assert jwt["round_trips"]["store"] == 0
+        for event in ("logout", "refresh_token_reuse"):
+            after = jwt["revocation"][event]
+            assert after["refresh"]["window_s"] == 0
+            assert 0 < after["access"]["window_s"] <= jwt["expiry"]["expires_in"]
+        # What they buy: a shorter access token than a JWT without them.
+        plain = signed(comparison, revocable=False, refresh_tokens=False)
+        assert all(jwt["expiry"]["expires_in"] < r["expiry"]["expires_in"] for r in plain)
+    a2 = claim(comparison, "A2")
+    assert f"≤{refreshed[0]['expiry']['expires_in']} s" in a2["evidence"]
+    assert a2["verdict"] == "holds with a caveat"
+
+
+def test_a3_a_denylist_stores_revoked_logins_not_issued_tokens(comparison):
+    for jwt in signed(comparison, revocable=True, refresh_tokens=False):
+        assert jwt["store"]["keys_per_token"] == 0
+        assert jwt["store"]["revoked"]["keys_per_token"] == 1
+    for opaque in of_kind(comparison, OPAQUE):
+        assert opaque["store"]["keys_per_token"] >= 1
+    assert verdict(comparison, "A3") == "wrong"
+
+
+def test_claims_never_go_by_a_strategy_s_name(comparison):
+    results = comparison["strategies"]
+    renamed = {f"subject {i}": r for i, r in enumerate(results.values())}
+    original, anonymous = evaluate(results), evaluate(renamed)
+    assert [(c["id"], c["verdict"]) for c in anonymous] == [
+        (c["id"], c["verdict"]) for c in original
+    ]

@@ -1,20 +1,23 @@
-"""The lesson's claims (C1 to C11, in our own words), each weighed against the measurements.
+"""The lesson's claims (C1 to C11, in our own words), then claims of our own (A1 to A3, not
+the lesson's: commonly heard about JWTs), each weighed against the measurements.
 
 Strategies are picked by what their tokens were measured to be (encoded
-credentials, opaque, signed JSON), not by name, so a plugin strategy counts too.
-Several strategies may share a kind (a plug-in, a variant): a claim about a kind
-is weighed on each of them. A kind no claim names (a PASETO, say) still counts
-where a claim takes every strategy (C1, C3, C10, C11). A claim whose strategies
-were not measured (`--strategies`) is left out.
+credentials, opaque, signed JSON) and by what they were measured to do (offer
+refresh tokens, refuse a token after logout), not by name, so a plugin strategy
+counts too. Several strategies may share a kind (a plug-in, a variant): a claim
+about a kind is weighed on each of them. A kind no claim names (a PASETO, say)
+still counts where a claim takes every strategy (C1, C3, C10, C11). A claim whose
+strategies were not measured (`--strategies`) is left out.
 """
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 
 HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
+LESSON, OURS = "the lesson", "not the lesson's: auth-sandbox's own"
 Results = dict[str, dict[str, Any]]
 Weigh = Callable[[str, dict[str, Any]], tuple[str, str]]  # (name, result) -> (evidence, verdict)
 
@@ -25,6 +28,7 @@ class Claim:
     claim: str
     evidence: str
     verdict: str
+    source: str = LESSON
 
 
 def of_kind(results: Results, kind: str) -> Results:
@@ -39,12 +43,56 @@ def each_of_kind(
     `weigh(name, result)` gives (evidence, verdict) for one strategy; where their
     verdicts differ, the claim holds with a caveat. None if none of `kind` was measured.
     """
-    weighed = [weigh(name, r) for name, r in of_kind(results, kind).items()]
+    return each_of(of_kind(results, kind), claim_id, claim, weigh)
+
+
+def each_of(results: Results, claim_id: str, claim: str, weigh: Weigh) -> Claim | None:
+    """A claim weighed on each of `results`; where their verdicts differ, it holds with a
+    caveat, and the evidence begins with which way it went for which."""
+    weighed = {name: weigh(name, r) for name, r in results.items()}
     if not weighed:
         return None
-    verdicts = {verdict for _, verdict in weighed}
-    verdict = verdicts.pop() if len(verdicts) == 1 else CAVEAT
-    return Claim(claim_id, claim, " ".join(evidence for evidence, _ in weighed), verdict)
+    evidence = " ".join(evidence for evidence, _ in weighed.values())
+    verdicts = {verdict for _, verdict in weighed.values()}
+    if len(verdicts) == 1:
+        return Claim(claim_id, claim, evidence, verdicts.pop())
+    split = "; ".join(
+        f"{verdict}: {', '.join(n for n, (_, v) in weighed.items() if v == verdict)}"
+        for verdict in (HOLDS, CAVEAT, WRONG)
+        if verdict in verdicts
+    )
+    return Claim(claim_id, claim, f"By strategy — {split}. {evidence}", CAVEAT)
+
+
+def keys(count: float) -> str:
+    return f"{count:g} key{'' if count == 1 else 's'}"
+
+
+def window(probe: dict[str, Any] | None) -> str:
+    """How long a token still worked after an event, as measured (revocation.py)."""
+    if probe is None:
+        return "none issued"
+    if probe["refused"]:
+        return "0 s"
+    if probe["window_s"] is None:
+        return "no end"
+    return f"≤{probe['window_s']} s"
+
+
+def store_cost(r: dict[str, Any]) -> list[str]:
+    """What a strategy was measured to need of its token store; empty if nothing."""
+    store, revoked, refresh = r["store"], r["store"]["revoked"], r["refresh"]
+    estimate = " (estimate)" if store["method"].startswith("estimate") else ""
+    cost = []
+    if store["keys_per_token"]:
+        cost.append(f"{store['bytes_per_token']} B{estimate} per live login")
+    if revoked and revoked["keys_per_token"]:
+        cost.append(f"{revoked['bytes_per_token']} B{estimate} per logged-out login")
+    if r["round_trips"]["store"]:
+        cost.append(f"{r['round_trips']['store']} round trip per request")
+    if refresh["offered"] and refresh["round_trips"]["store"]:
+        cost.append(f"{refresh['round_trips']['store']} round trip per refresh")
+    return cost
 
 
 def c1(results: Results) -> Claim | None:
@@ -121,8 +169,9 @@ def c4(results: Results) -> Claim | None:
             f"logout answers {r['logout']['status']}. {r['tamper']['accepted_same_meaning']} of "
             f"{r['tamper']['tried']} one-character changes still decoded to the same "
             "credentials and were accepted: Basic has no integrity check of its own. Guessing "
-            f"is slow only because each request pays a password hash "
-            f"({r['cost']['request_ratio']}× the /public baseline); safe only behind TLS."
+            "is slow only because each guess pays a password hash: a refused credential cost "
+            f"{r['cost']['refused_ratio']}× the /public baseline (the right one "
+            f"{r['cost']['request_ratio']}×); safe only behind TLS."
         )
         return evidence, CAVEAT if r["leak"]["reveals"] == "password" else WRONG
 
@@ -147,13 +196,21 @@ def c5(results: Results) -> Claim | None:
 
 def c6(results: Results) -> Claim | None:
     def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        cost = store_cost(r)
+        if not cost:
+            evidence = (
+                f"Verifying a {name} token took {r['round_trips']['store']} store round trips "
+                "and the server keeps nothing per login, but the protected route still made "
+                f"{r['round_trips']['user_table']} user-table query to load the user, and "
+                f"logout answers {r['logout']['status']}: revoking needs server state again."
+            )
+            return evidence, CAVEAT
+        down = r["store_down"]
         evidence = (
-            f"Verifying a {name} token took {r['round_trips']['store']} store round trips, but "
-            f"the protected route still made {r['round_trips']['user_table']} user-table query "
-            f"to load the user, and logout answers {r['logout']['status']}: revoking needs "
-            "server state again."
+            f"{name} needs its token store: {', '.join(cost)}; with the store down /protected "
+            f"answers {down['protected_status']} and /token {down['login_status']}."
         )
-        return evidence, CAVEAT if r["round_trips"]["store"] == 0 else WRONG
+        return evidence, WRONG
 
     claim = "With JWT no database is needed: the token holds everything the server needs."
     return each_of_kind(results, SIGNED_JSON, "C6", claim, weigh)
@@ -241,7 +298,129 @@ def c11(results: Results) -> Claim | None:
     )
 
 
-CLAIMS: list[Callable[[Results], Claim | None]] = [c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]
+def a1(results: Results) -> Claim | None:
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        logout = r["revocation"]["logout"]
+        access, refresh = logout["access"], logout["refresh"]
+        if access["refused"]:
+            revoked = r["store"]["revoked"] or {"bytes_per_token": 0}
+            evidence = (
+                f"{name}: logout answers {logout['status']} and the token is refused from the "
+                f"next request (0 s), at the price of {r['round_trips']['store']} store round "
+                f"trip per request and {revoked['bytes_per_token']} B per logged-out login."
+            )
+            return evidence, WRONG
+        evidence = (
+            f"{name}: logout answers {logout['status']} and the token is still accepted, for "
+            f"{window(access)} more (what is left of its expires_in, an upper bound)"
+        )
+        if refresh is not None and refresh["refused"]:
+            return evidence + "; only its refresh token is refused at once (0 s).", CAVEAT
+        return evidence + ".", HOLDS
+
+    claim = each_of_kind(results, SIGNED_JSON, "A1", "A JWT cannot be logged out.", weigh)
+    if claim is None:
+        return None
+    events = [r["revocation"] for r in of_kind(results, SIGNED_JSON).values()]
+    if all(e[k]["access"]["refused"] for e in events for k in ("password_change", "user_deletion")):
+        claim = replace(
+            claim,
+            evidence=claim.evidence + " A password change or a deleted user, though, refused "
+            "every one of them from the next request (0 s): the route reads the user row, "
+            "which carries the token generation, anyway.",
+        )
+    return replace(claim, source=OURS)
+
+
+def a2(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    refreshed = {n: r for n, r in signed.items() if r["refresh"]["offered"]}
+    if not refreshed:
+        return None
+    # Weighed where refresh tokens are all there is: no store lookup on every request.
+    alone = {n: r for n, r in refreshed.items() if not r["round_trips"]["store"]} or refreshed
+
+    def describe(name: str, r: dict[str, Any]) -> str:
+        logout, reuse = r["revocation"]["logout"], r["revocation"]["refresh_token_reuse"]
+        text = (
+            f"{name} (access tokens of {r['expiry']['expires_in']} s, refresh tokens of "
+            f"{r['refresh']['refresh_expires_in']} s) — how long its tokens still worked after "
+            f"a logout: refresh token {window(logout['refresh'])}, access token "
+            f"{window(logout['access'])}; after a spent refresh token was sent again: refresh "
+            f"token {window(reuse['refresh'])}, access token {window(reuse['access'])}."
+        )
+        if r["round_trips"]["store"]:
+            text += (
+                " Its access tokens are refused at once thanks to a store lookup on every "
+                f"request ({r['round_trips']['store']} round trip), not to refresh tokens."
+            )
+        return text
+
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        events = [r["revocation"]["logout"], r["revocation"]["refresh_token_reuse"]]
+        if not all(event["refresh"]["refused"] for event in events):
+            return describe(name, r), WRONG
+        if all(event["access"]["refused"] for event in events):
+            return describe(name, r), HOLDS
+        return describe(name, r), CAVEAT
+
+    claim = each_of(alone, "A2", "Refresh tokens make JWTs revocable.", weigh)
+    assert claim is not None  # `alone` is never empty
+    evidence = [claim.evidence, *(describe(n, r) for n, r in refreshed.items() if n not in alone)]
+    evidence.append("(≤: what was left of the token's life, an upper bound.)")
+    without = [r["expiry"]["expires_in"] for n, r in signed.items() if n not in refreshed]
+    shortest = max(r["expiry"]["expires_in"] for r in alone.values())
+    if without and shortest < max(without):
+        evidence.append(
+            f"What they do buy is a shorter access token: {shortest} s, against "
+            f"{max(without)} s for a JWT without them."
+        )
+    return replace(claim, evidence=" ".join(evidence), source=OURS)
+
+
+def a3(results: Results) -> Claim | None:
+    revocable = {
+        n: r
+        for n, r in of_kind(results, SIGNED_JSON).items()
+        if r["revocation"]["logout"]["access"]["refused"]
+    }
+    if not revocable:
+        return None
+
+    def describe(name: str, r: dict[str, Any]) -> str:
+        store = r["store"]
+        revoked = store["revoked"] or {"keys_per_token": 0, "bytes_per_token": 0}
+        return (
+            f"{name}: {store['bytes_per_token']} B ({keys(store['keys_per_token'])}) per live "
+            f"login, {revoked['bytes_per_token']} B ({keys(revoked['keys_per_token'])}) per "
+            f"logged-out one, {r['round_trips']['store']} store round trip per request."
+        )
+
+    evidence = [describe(n, r) for n, r in revocable.items()]
+    evidence += [
+        f"An opaque {n} token: {r['store']['bytes_per_token']} B "
+        f"({keys(r['store']['keys_per_token'])}) per live token."
+        for n, r in of_kind(results, OPAQUE).items()
+    ]
+    lean = [n for n, r in revocable.items() if not r["store"]["keys_per_token"]]
+    if lean:
+        evidence.append(
+            f"With {', '.join(lean)} the store holds nothing per live login: only a logout adds "
+            "a key, so it holds the revoked logins, not the issued tokens."
+        )
+    return Claim(
+        "A3",
+        "Revoking JWTs means storing every token, as with opaque tokens.",
+        " ".join(evidence),
+        WRONG if lean else HOLDS,
+        OURS,
+    )
+
+
+CLAIMS: list[Callable[[Results], Claim | None]] = [
+    *(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11),
+    *(a1, a2, a3),  # not the lesson's
+]
 
 
 def evaluate(results: Results) -> list[dict[str, str]]:

@@ -7,10 +7,13 @@ measures, so a strategy added through the entry point is measured the same way.
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sandbox.compare.store_use import round_trips, store_use
+from flask import jsonify
+
+from sandbox.compare.revocation import revocation
+from sandbox.compare.store_use import refresh_round_trips, round_trips, store_use
 from sandbox.compare.subject import Subject
 from sandbox.compare.timing import time_calls
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
@@ -19,23 +22,34 @@ from strategies import anatomy
 
 TAMPER_LIMIT = 48
 EXPIRY_WATCH_S = 2.5  # with TOKEN_TTL=1; a JWT's times have one-second resolution
+EXPIRY_POLL_S = 0.1
 # A client other than the one that logged in: another loopback address and agent.
 ANOTHER_CLIENT = {"REMOTE_ADDR": "127.0.0.2", "HTTP_USER_AGENT": "someone-else/1.0"}
 
 
 def measure(
-    config: dict[str, Any], budget_s: float, progress: Callable[[str], None]
+    subject: Subject,
+    budget_s: float,
+    progress: Callable[[str], None],
+    label: str | None = None,
+    variant: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    subject = Subject(config)
+    """Every measurement of one strategy but its expiry (`expiry`, for all at once).
+
+    `label` names it in the reports (a variant's: "jwt + denylist"), `variant` is the
+    settings its variant overrides; both are only reported.
+    """
     strategy = subject.strategy
+    label = label or strategy.name
     sections: list[tuple[str, Callable[[], Any]]] = [
         ("token", lambda: token_facts(subject)),
         ("store", lambda: store_use(subject)),
         ("round_trips", lambda: round_trips(subject)),
+        ("refresh", lambda: refresh(subject)),
         ("cost", lambda: costs(subject, budget_s)),
         ("store_down", lambda: store_down(subject)),
         ("logout", lambda: logout(subject)),
-        ("expiry", lambda: expiry(subject)),
+        ("revocation", lambda: revocation(subject)),
         ("leak", lambda: leak(subject)),
         ("tamper", lambda: tamper(subject)),
         ("unauthenticated", lambda: unauthenticated(subject)),
@@ -45,14 +59,17 @@ def measure(
     result: dict[str, Any] = {
         "strategy": {
             "name": strategy.name,
+            "label": label,
+            "variant_settings": dict(variant or {}),
             "scheme": strategy.scheme,
             "stateful": strategy.stateful,
             "revocable": strategy.revocable,
+            "refresh_tokens": strategy.refresh_tokens,
             "description": strategy.description,
         }
     }
     for section, run in sections:
-        progress(f"{strategy.name}: {section.replace('_', ' ')}")
+        progress(f"{label}: {section.replace('_', ' ')}")
         result[section] = run()
     return result
 
@@ -72,9 +89,52 @@ def token_facts(subject: Subject) -> dict[str, Any]:
     }
 
 
+REFRESH_FIELDS = ("refresh_token", "refresh_expires_in")  # in POST /token's body, if issued
+
+
+def refresh(subject: Subject) -> dict[str, Any]:
+    """What refresh tokens add to POST /token's body, and cost the store per refresh.
+
+    The round trips are counted on a second refresh: the first may load the store's script.
+    """
+    login = subject.client.post(
+        "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    )
+    body, sent = login.get_json(), login.get_data()
+    without = {field: value for field, value in body.items() if field not in REFRESH_FIELDS}
+    with subject.app.app_context():  # the same JSON, as the app writes it, without them
+        bare = jsonify(without).get_data()
+    token = body.get("refresh_token")
+    result: dict[str, Any] = {
+        "token_body_bytes": len(sent),
+        "refresh_adds_bytes": len(sent) - len(bare),
+        "refresh_token_bytes": len(token.encode()) if token else 0,
+        "refresh_expires_in": body.get("refresh_expires_in"),
+    }
+    if token is None:
+        status = subject.client.post("/token/refresh", json={"refresh_token": "none"}).status_code
+        return result | {"status": status, "offered": False, "round_trips": None}
+    first = subject.client.post("/token/refresh", json={"refresh_token": token})
+    if first.status_code != 200:
+        raise RuntimeError(f"a refresh failed with {first.status_code}")
+    counted = refresh_round_trips(subject, first.get_json()["refresh_token"])
+    return result | {"status": first.status_code, "offered": True, "round_trips": counted}
+
+
+def refused_token(subject: Subject) -> str:
+    """A token one character away from the logged-in one, that the server refuses: a guess."""
+    token = subject.issued["token"]
+    for change in anatomy.changes(token, TAMPER_LIMIT, subject.strategy.read_token):
+        if not change.same_meaning and subject.status(subject.authorization(change.token)) == 401:
+            return change.token
+    raise RuntimeError("every one-character change of the token was accepted")
+
+
 def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
-    """Median and p95 of /public (the baseline), /protected, and the authenticate step alone."""
+    """Median and p95 of /public (the baseline), /protected, the authenticate step alone,
+    and /protected with a refused token (what a guess costs the server)."""
     app, client, header = subject.app, subject.client, subject.header
+    refused_header = subject.authorization(refused_token(subject))
 
     def authenticate_once() -> None:
         # A fresh request context each time, as in a real request (no cached user).
@@ -84,12 +144,15 @@ def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
     public = time_calls(lambda: client.get("/public"), budget_s)
     request = time_calls(lambda: client.get("/protected", headers=header), budget_s)
     authenticate = time_calls(authenticate_once, budget_s)
+    refused = time_calls(lambda: client.get("/protected", headers=refused_header), budget_s)
     return {
         "public": public.as_dict(),
         "request": request.as_dict(),
         "authenticate": authenticate.as_dict(),
+        "refused": refused.as_dict(),
         "request_ratio": round(request.ratio_to(public), 2),
         "authenticate_ratio": round(authenticate.ratio_to(public), 2),
+        "refused_ratio": round(refused.ratio_to(public), 2),
     }
 
 
@@ -118,23 +181,45 @@ def logout(subject: Subject) -> dict[str, Any]:
     }
 
 
-def expiry(subject: Subject) -> dict[str, Any]:
-    """When a token stops working: watched on an app with TOKEN_TTL=1."""
-    short = subject.make_app(TOKEN_TTL=1).test_client()
-    issued = subject.login(short)
-    header = subject.authorization(issued["token"])
-    started = time.monotonic()
-    refused_after = None
-    while (waited := time.monotonic() - started) < EXPIRY_WATCH_S:
-        if subject.status(header, short) == 401:
-            refused_after = round(waited, 2)
-            break
-        time.sleep(0.1)
-    return {
-        "expires_in": subject.issued["expires_in"],
-        "with_ttl_1s_refused_after_s": refused_after,
-        "watched_s": EXPIRY_WATCH_S,
-    }
+class ExpiryWatch:
+    """A token from an app of the subject's instance with TOKEN_TTL=1, tried every
+    EXPIRY_POLL_S until it is refused or EXPIRY_WATCH_S have passed."""
+
+    def __init__(self, subject: Subject):
+        self.subject = subject
+        self.client = subject.make_app(TOKEN_TTL=1).test_client()
+        self.header = subject.authorization(subject.login(self.client)["token"])
+        self.started = self.next_try = time.monotonic()
+        self.refused_after: float | None = None
+
+    def watching(self) -> bool:
+        return self.refused_after is None and time.monotonic() - self.started < EXPIRY_WATCH_S
+
+    def try_now(self) -> None:
+        if time.monotonic() < self.next_try:
+            return
+        waited = time.monotonic() - self.started
+        if self.subject.status(self.header, self.client) == 401:
+            self.refused_after = round(waited, 2)
+        self.next_try = time.monotonic() + EXPIRY_POLL_S
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "expires_in": self.subject.issued["expires_in"],
+            "with_ttl_1s_refused_after_s": self.refused_after,
+            "watched_s": EXPIRY_WATCH_S,
+        }
+
+
+def expiry(subjects: Mapping[str, Subject]) -> dict[str, dict[str, Any]]:
+    """When a token stops working, for every subject at once: their short-lived tokens are
+    issued one after the other and watched side by side, so that the waits overlap."""
+    watches = {label: ExpiryWatch(subject) for label, subject in subjects.items()}
+    while watching := [watch for watch in watches.values() if watch.watching()]:
+        for watch in watching:
+            watch.try_now()
+        time.sleep(EXPIRY_POLL_S / 10)
+    return {label: watch.result() for label, watch in watches.items()}
 
 
 def leak(subject: Subject) -> dict[str, Any]:

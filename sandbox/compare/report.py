@@ -3,26 +3,54 @@
 import csv
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.compare.claims import LESSON, OURS, keys, window
+
 FORMATS = ("table", "markdown", "json", "csv")
+MAX_WORD = 24  # a terminal column of single words this wide is kept whole (a token: 19)
 
 
 def _ms(cost: dict, step: str) -> str:
-    """The median and p95 of `step` ("request" or "authenticate"), against /public."""
+    """The median and p95 of `step` ("request", "authenticate", "refused"), against /public."""
     timing, ratio = cost[step], cost[f"{step}_ratio"]
-    return f"{timing['median_ms']:.3f} ms (p95 {timing['p95_ms']:.3f}), {ratio:g}× /public"
+    return f"{timing['median_ms']:.3f} ms (p95 {timing['p95_ms']:.3f}), {ratio:g}×"
 
 
-def _store(store: dict) -> str:
-    if not store["keys_per_token"]:
+def _kept(gain: dict, method: str) -> str:
+    """Keys and bytes per login (store_use.py)."""
+    if not gain["keys_per_token"]:
         return "nothing"
-    estimate = " (estimate)" if store["method"].startswith("estimate") else ""
-    return f"{store['keys_per_token']:g} key, {store['bytes_per_token']} B{estimate}"
+    estimate = " (estimate)" if method.startswith("estimate") else ""
+    return f"{keys(gain['keys_per_token'])}, {gain['bytes_per_token']} B{estimate}"
+
+
+def _store_revoked(store: dict) -> str:
+    if store["revoked"] is None:
+        return f"no logout ({store['logout_status']})"
+    return _kept(store["revoked"], store["method"])
+
+
+def _refresh_trips(refresh: dict) -> str:
+    if not refresh["offered"]:
+        return f"no refresh ({refresh['status']})"
+    trips = refresh["round_trips"]
+    return f"{trips['store']} ({', '.join(trips['commands'])})" if trips["commands"] else "0"
+
+
+def _token_body(refresh: dict) -> str:
+    added = refresh["refresh_adds_bytes"]
+    return f"{refresh['token_body_bytes']} B" + (f" ({added} B)" if added else "")
+
+
+def _trips(trips: dict) -> str:
+    return f"{trips['store']} store, {trips['user_table']} SQL"
 
 
 def _store_down(down: dict) -> str:
@@ -31,17 +59,22 @@ def _store_down(down: dict) -> str:
     return f"/protected {down['protected_status']}, /token {down['login_status']}"
 
 
-def _logout(logout: dict) -> str:
-    if logout["revoked"]:
-        return f"{logout['status']}: refused from the next request"
-    return f"{logout['status']}: not revoked (still {logout['status_after']})"
+def _after(event: dict) -> str:
+    """How long a login's tokens still worked after an event (revocation.py), on two lines."""
+    if not event["applicable"]:
+        return f"n/a ({event['status']})"
+    status = f"{event['status']}: " if event["status"] is not None else ""
+    text = f"{status}access {window(event['access'])}"
+    if event["refresh"] is not None:
+        text += f"\nrefresh {window(event['refresh'])}"
+    return text
 
 
 def _expiry(expiry: dict) -> str:
     refused = expiry["with_ttl_1s_refused_after_s"]
     if refused is None:
-        return f"never (accepted {expiry['watched_s']} s past a 1 s TTL)"
-    return f"after expires_in={expiry['expires_in']} s (TTL 1 s: refused after {refused} s)"
+        return f"never (1 s TTL: still accepted at {expiry['watched_s']} s)"
+    return f"{expiry['expires_in']} s (1 s TTL: refused at {refused} s)"
 
 
 def _leak(leak: dict) -> str:
@@ -62,45 +95,130 @@ def _unauthenticated(answers: dict) -> str:
     return f"{answers['missing_status']} / {answers['invalid_status']}"
 
 
-ROWS = [
-    ("token (shortened)", lambda r: r["token"]["example"]),
-    ("token size", lambda r: f"{r['token']['bytes']} B (header {r['token']['header_bytes']} B)"),
-    ("what it is", lambda r: f"{r['token']['kind']}, {r['token']['alphabet']}"),
-    ("new token at each login", lambda r: "yes" if r["token"]["new_each_login"] else "no"),
-    ("server keeps per token", lambda r: _store(r["store"])),
-    ("store round trips / request", lambda r: str(r["round_trips"]["store"])),
-    ("user-table queries / request", lambda r: str(r["round_trips"]["user_table"])),
-    ("request cost", lambda r: _ms(r["cost"], "request")),
-    ("authenticate step", lambda r: _ms(r["cost"], "authenticate")),
-    ("token store down", lambda r: _store_down(r["store_down"])),
-    ("logout", lambda r: _logout(r["logout"])),
-    ("expiry", lambda r: _expiry(r["expiry"])),
-    ("a leaked token reveals", lambda r: _leak(r["leak"])),
-    ("one-character changes", lambda r: _tamper(r["tamper"])),
-    ("missing / invalid token", lambda r: _unauthenticated(r["unauthenticated"])),
-    ("replayed from another client", lambda r: str(r["replay_from_another_client"])),
+Cell = Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One table: a row per strategy (and variant), a column per measurement."""
+
+    title: str
+    columns: list[tuple[str, Cell]]
+    note: str = ""
+
+
+TOPICS = [
+    Topic(
+        "The token",
+        [
+            ("token", lambda r: r["token"]["example"]),
+            (
+                "size (header)",
+                lambda r: f"{r['token']['bytes']} B ({r['token']['header_bytes']} B)",
+            ),
+            ("what it is", lambda r: f"{r['token']['kind']}, {r['token']['alphabet']}"),
+            ("new per login", lambda r: "yes" if r["token"]["new_each_login"] else "no"),
+            ("expires", lambda r: _expiry(r["expiry"])),
+        ],
+    ),
+    Topic(
+        "What a request costs",
+        [
+            ("round trips", lambda r: _trips(r["round_trips"])),
+            ("GET /protected", lambda r: _ms(r["cost"], "request")),
+            ("authenticate step", lambda r: _ms(r["cost"], "authenticate")),
+            ("a refused guess", lambda r: _ms(r["cost"], "refused")),
+        ],
+        "Medians (p95), and × the /public baseline: the same route without authentication. "
+        "Round trips: store commands and user-table (SQL) queries of one request.",
+    ),
+    Topic(
+        "What the server keeps",
+        [
+            ("per live login", lambda r: _kept(r["store"], r["store"]["method"])),
+            ("per logged-out login", lambda r: _store_revoked(r["store"])),
+            ("store round trips / refresh", lambda r: _refresh_trips(r["refresh"])),
+            ("POST /token body (refresh's part)", lambda r: _token_body(r["refresh"])),
+            ("token store down", lambda r: _store_down(r["store_down"])),
+        ],
+        "Keys and bytes a login adds to the token store (Redis MEMORY USAGE, or an estimate "
+        "without a real Redis), averaged over many logins. A refresh token's part of the "
+        "login's answer: its two fields, refresh_token and refresh_expires_in.",
+    ),
+    Topic(
+        "How long a login's tokens still work after…",
+        [
+            ("logout", lambda r: _after(r["revocation"]["logout"])),
+            ("password change", lambda r: _after(r["revocation"]["password_change"])),
+            ("user deletion", lambda r: _after(r["revocation"]["user_deletion"])),
+            ("refresh-token reuse", lambda r: _after(r["revocation"]["refresh_token_reuse"])),
+        ],
+        "Each token tried on the request right after the event. 0 s: refused. ≤N s: still "
+        "accepted, N is what was left of its life (an upper bound: nothing was waited out). "
+        "No end: it never expires. n/a: no such event there (the status it answered).",
+    ),
+    Topic(
+        "Attacks and mistakes",
+        [
+            ("a leak reveals", lambda r: _leak(r["leak"])),
+            ("one-character changes", lambda r: _tamper(r["tamper"])),
+            ("no / bad token", lambda r: _unauthenticated(r["unauthenticated"])),
+            ("replayed elsewhere", lambda r: str(r["replay_from_another_client"])),
+        ],
+    ),
 ]
 
 
-def cells(comparison: dict[str, Any]) -> list[list[str]]:
+def tables(comparison: dict[str, Any]) -> list[tuple[Topic, list[list[str]]]]:
+    """Each topic's rows: the strategy's label, then its cells."""
     strategies = comparison["strategies"]
-    return [[label, *(cell(r) for r in strategies.values())] for label, cell in ROWS]
+    return [
+        (
+            topic,
+            [[label, *(cell(r) for _, cell in topic.columns)] for label, r in strategies.items()],
+        )
+        for topic in TOPICS
+    ]
+
+
+def claim_groups(comparison: dict[str, Any]) -> list[tuple[str, list[dict[str, str]]]]:
+    """The lesson's claims, then ours; a group without a claim is left out."""
+    groups = [("The lesson's claims", LESSON), ("Claims of our own, not the lesson's", OURS)]
+    return [
+        (title, claims)
+        for title, source in groups
+        if (claims := [c for c in comparison["claims"] if c["source"] == source])
+    ]
+
+
+def _layout(header: str, values: list[str]) -> dict[str, Any]:
+    """A column no wider than its widest value needs (its header may wrap instead); one of
+    single words at least as wide as its header (a shortened token) is never wrapped, so
+    that no word is cut in two."""
+    widest = max((len(line) for value in values for line in value.splitlines()), default=0)
+    single_words = all(len(value.split()) == 1 for value in values)
+    return {
+        "max_width": max(widest, *(len(word) for word in header.split())),
+        "no_wrap": single_words and len(header) <= widest <= MAX_WORD,
+    }
 
 
 def render_table(comparison: dict[str, Any], console: Console) -> None:
-    table = Table(title="The lesson's table, measured", show_lines=True)
-    table.add_column("")
-    for name in comparison["strategies"]:
-        table.add_column(name)
-    for row in cells(comparison):
-        table.add_row(*row)
-    console.print(table)
-    claims = Table(title="The lesson's claims", show_lines=True)
-    for column in ("", "claim", "verdict", "evidence"):
-        claims.add_column(column)
-    for claim in comparison["claims"]:
-        claims.add_row(claim["id"], claim["claim"], claim["verdict"], claim["evidence"])
-    console.print(claims)
+    for topic, rows in tables(comparison):
+        table = Table(title=topic.title, caption=topic.note or None, show_lines=True)
+        table.add_column("", no_wrap=True)
+        for index, (header, _) in enumerate(topic.columns, 1):
+            table.add_column(header, overflow="fold", **_layout(header, [r[index] for r in rows]))
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    for title, group in claim_groups(comparison):
+        claims = Table(title=title, show_lines=True)
+        for column in ("", "claim", "verdict", "evidence"):
+            claims.add_column(column)
+        for claim in group:
+            claims.add_row(claim["id"], claim["claim"], claim["verdict"], claim["evidence"])
+        console.print(claims)
     console.print(_environment_line(comparison))
 
 
@@ -114,19 +232,27 @@ def _environment_line(comparison: dict[str, Any]) -> str:
 
 
 def _markdown_row(values: list[str]) -> str:
-    return "| " + " | ".join(value.replace("|", "\\|") for value in values) + " |"
+    cells = (value.replace("|", "\\|").replace("\n", "; ") for value in values)
+    return "| " + " | ".join(cells) + " |"
 
 
 def to_markdown(comparison: dict[str, Any]) -> str:
-    names = list(comparison["strategies"])
-    lines = [_markdown_row(["", *names]), _markdown_row(["---"] * (len(names) + 1))]
-    lines += [_markdown_row(row) for row in cells(comparison)]
-    lines += ["", _markdown_row(["", "claim", "verdict", "evidence"]), _markdown_row(["---"] * 4)]
-    lines += [
-        _markdown_row([c["id"], c["claim"], f"**{c['verdict']}**", c["evidence"]])
-        for c in comparison["claims"]
-    ]
-    lines += ["", _environment_line(comparison)]
+    lines: list[str] = []
+    for topic, rows in tables(comparison):
+        headers = ["", *(header for header, _ in topic.columns)]
+        lines += [f"**{topic.title}**", ""]
+        lines += [_markdown_row(headers), _markdown_row(["---"] * len(headers))]
+        lines += [_markdown_row(row) for row in rows]
+        lines += ["", topic.note, ""] if topic.note else [""]
+    for title, group in claim_groups(comparison):
+        lines += [f"**{title}**", ""]
+        lines += [_markdown_row(["", "claim", "verdict", "evidence"]), _markdown_row(["---"] * 4)]
+        lines += [
+            _markdown_row([c["id"], c["claim"], f"**{c['verdict']}**", c["evidence"]])
+            for c in group
+        ]
+        lines += [""]
+    lines += [_environment_line(comparison)]
     return "\n".join(lines) + "\n"
 
 
@@ -173,8 +299,11 @@ def chart(comparison: dict[str, Any], path: Path) -> None:
 
     names = list(comparison["strategies"])
     results = list(comparison["strategies"].values())
-    figure, (size, cost) = plt.subplots(1, 2, figsize=(10, 4))
+    figure, (size, cost) = plt.subplots(1, 2, figsize=(10, 4.8))
     size.bar(names, [r["token"]["bytes"] for r in results], color="#4c72b0")
+    for axes in (size, cost):
+        axes.tick_params(axis="x", labelrotation=35)
+        plt.setp(axes.get_xticklabels(), ha="right")
     size.set_title("Token size")
     size.set_ylabel("bytes")
     cost.bar(names, [r["cost"]["request"]["median_ms"] for r in results], color="#dd8452")

@@ -1,4 +1,5 @@
-"""Run the comparison: every selected strategy, one token store, one temporary instance."""
+"""Run the comparison: every selected strategy and each of its variants, one token store,
+one temporary instance each."""
 
 import os
 import platform
@@ -9,9 +10,11 @@ from typing import Any
 
 from sandbox import provenance
 from sandbox.compare.claims import evaluate
-from sandbox.compare.measure import measure
+from sandbox.compare.measure import expiry, measure
+from sandbox.compare.subject import Subject
 from sandbox.config import load_app_settings, throwaway_settings
 from sandbox.redis_server import measurement_redis
+from strategies import registry
 
 UNLIMITED = "1000000 per second"
 
@@ -25,18 +28,24 @@ def run_comparison(
         tempfile.TemporaryDirectory(prefix="auth-sandbox-compare-") as workdir,
         measurement_redis(settings["REDIS_URL"], prefix) as store,
     ):
-        results = {}
-        for name in names:
+        results, subjects = {}, {}
+        # Each strategy, then each of its variants, keyed by label ("jwt + denylist").
+        for number, (label, name, variant) in enumerate(registry.configurations(names)):
             config = throwaway_settings(
                 name,
-                os.path.join(workdir, name),
+                os.path.join(workdir, str(number)),
                 store.url,
                 prefix,
                 # The tamper measurements are failed logins by the dozen: lift the limits.
                 LOGIN_LIMIT_PER_USER=UNLIMITED,
                 LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
+                **variant,
             )
-            results[name] = measure(config, budget_s, progress)
+            subjects[label] = Subject(config)
+            results[label] = measure(subjects[label], budget_s, progress, label, variant)
+        progress("watching every token expire (TOKEN_TTL=1)")
+        for label, watched in expiry(subjects).items():
+            results[label]["expiry"] = watched
     progress("weighing the lesson's claims")
     return {
         "environment": {

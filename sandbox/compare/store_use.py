@@ -1,4 +1,5 @@
-"""What a strategy costs its token store: bytes and keys per token, round trips per request."""
+"""What a strategy costs its token store: bytes and keys per login (live, logged out),
+round trips per request and per refresh."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,40 +18,61 @@ STORE_SAMPLE_TOKENS = 200
 
 
 def store_use(subject: Subject) -> dict[str, Any]:
-    """Keys and bytes the token store gains per token, over many tokens issued by the strategy.
+    """Keys and bytes the token store gains per login, live and then logged out.
 
-    Bytes are counted over every key under the app's prefix, before and after, so that
-    keys that grow (a set of a user's tokens) count as well as keys that appear.
+    Over many logins issued by the strategy, then each logged out through POST /logout
+    (the real request path). Bytes are counted over every key under the app's prefix,
+    before and after, so that keys that grow (a set of a user's tokens) count as well
+    as keys that appear. `revoked` is None where logout revokes nothing (it answers 501).
     """
     store = subject.strategy.store
-    if store is None:
-        return {"keys_per_token": 0, "bytes_per_token": 0, "method": "no token store"}
     pattern = subject.config["REDIS_KEY_PREFIX"] + "*"
-    real = _used_memory(store) is not None  # fakeredis knows neither MEMORY nor INFO
+    real = store is not None and _used_memory(store) is not None  # fakeredis: no MEMORY/INFO
     size = _memory_usage if real else _key_and_value_bytes
+
+    def state() -> tuple[set[bytes], int, int | None]:
+        if store is None:
+            return set(), 0, None
+        keys = set(store.scan_iter(match=pattern))
+        return keys, size(store, keys), _used_memory(store)
+
+    def gained(before: tuple, after: tuple) -> dict[str, Any]:
+        return {
+            "keys_per_token": round(len(after[0] - before[0]) / per_token, 3),
+            "bytes_per_token": round((after[1] - before[1]) / per_token),
+        }
+
+    per_token = STORE_SAMPLE_TOKENS
     with subject.app.app_context():
         user = extensions.users(subject.app).find(DEMO_USERNAME)
         if user is None:
             raise RuntimeError(f"the demo user {DEMO_USERNAME!r} does not exist")
-        before = set(store.scan_iter(match=pattern))
-        bytes_before, memory_before = size(store, before), _used_memory(store)
-        for _ in range(STORE_SAMPLE_TOKENS):
-            subject.strategy.issue(user, DEMO_PASSWORD)
-        after = set(store.scan_iter(match=pattern))
-        bytes_after, memory_after = size(store, after), _used_memory(store)
-    per_token = STORE_SAMPLE_TOKENS
-    result: dict[str, Any] = {
-        "keys_per_token": round(len(after - before) / per_token, 3),
-        "bytes_per_token": round((bytes_after - bytes_before) / per_token),
-    }
-    if real:
-        assert memory_before is not None and memory_after is not None  # `real`: INFO answers
-        result["used_memory_per_token"] = round((memory_after - memory_before) / per_token)
-        result["method"] = f"Redis MEMORY USAGE and used_memory, over {per_token} tokens"
+        before = state()
+        tokens = [subject.strategy.issue(user, DEMO_PASSWORD).token for _ in range(per_token)]
+        live = state()
+
+    def logout(token: str) -> int:
+        return subject.client.post("/logout", headers=subject.authorization(token)).status_code
+
+    logout_status = logout(tokens[0])
+    if logout_status < 300 and {logout(token) for token in tokens[1:]} - {logout_status}:
+        raise RuntimeError("a logout answered unlike the others")
+    revoked = state()
+    if store is None:
+        method = "no token store"
+    elif real:
+        method = f"Redis MEMORY USAGE and used_memory, over {per_token} tokens"
     else:
-        result["method"] = "estimate: key and value bytes (fakeredis has no MEMORY USAGE)"
-    if after - before:
-        store.delete(*(after - before))
+        method = "estimate: key and value bytes (fakeredis has no MEMORY USAGE)"
+    result: dict[str, Any] = gained(before, live)
+    if live[2] is not None and before[2] is not None:
+        # The server's own count: noisy (allocator, rehashing), so for live tokens only.
+        result["used_memory_per_token"] = round((live[2] - before[2]) / per_token)
+    result["method"] = method
+    result["logout_status"] = logout_status
+    result["revoked"] = gained(before, revoked) if logout_status < 300 else None
+    if store is not None and revoked[0] - before[0]:
+        store.delete(*(revoked[0] - before[0]))
     return result
 
 
@@ -101,8 +123,8 @@ def _counted_store_commands(subject: Subject) -> Iterator[list[Any]]:
         del store.execute_command  # back to the class's own method
 
 
-def round_trips(subject: Subject) -> dict[str, int]:
-    """Store commands and user-table queries of one authenticated request, counted."""
+@contextmanager
+def _counted_queries(subject: Subject) -> Iterator[list[str]]:
     queries: list[str] = []
     with subject.app.app_context():
         engine = db.engine
@@ -112,10 +134,29 @@ def round_trips(subject: Subject) -> dict[str, int]:
 
     event.listen(engine, "before_cursor_execute", count_query)
     try:
-        with _counted_store_commands(subject) as commands:
-            status = subject.status(subject.header)
+        yield queries
     finally:
         event.remove(engine, "before_cursor_execute", count_query)
+
+
+def round_trips(subject: Subject) -> dict[str, int]:
+    """Store commands and user-table queries of one authenticated request, counted."""
+    with _counted_queries(subject) as queries, _counted_store_commands(subject) as commands:
+        status = subject.status(subject.header)
     if status != 200:
         raise RuntimeError(f"an authenticated request failed with {status}")
     return {"store": len(commands), "user_table": len(queries)}
+
+
+def refresh_round_trips(subject: Subject, refresh_token: str) -> dict[str, Any]:
+    """Store commands (a script's EVALSHA counts as one) and user-table queries of one
+    POST /token/refresh, counted."""
+    with _counted_queries(subject) as queries, _counted_store_commands(subject) as commands:
+        response = subject.client.post("/token/refresh", json={"refresh_token": refresh_token})
+    if response.status_code != 200:
+        raise RuntimeError(f"a refresh failed with {response.status_code}")
+    return {
+        "store": len(commands),
+        "commands": [str(command) for command in commands],
+        "user_table": len(queries),
+    }

@@ -24,13 +24,23 @@ class Subject:
         """An app of the same instance (same key, same users), with some settings changed."""
         return create_app({**self.config, **overrides})
 
-    def login(self, client: FlaskClient | None = None) -> dict:
+    def login(
+        self,
+        client: FlaskClient | None = None,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+    ) -> dict:
         response = (client or self.client).post(
-            "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+            "/token", json={"username": username, "password": password}
         )
         if response.status_code != 200:
             raise RuntimeError(f"login failed: {response.status_code} {response.get_json()}")
         return response.get_json()
+
+    def add_user(self, username: str, password: str) -> None:
+        """A user of this instance's user table, as `auth-sandbox users add` makes one."""
+        with self.app.app_context():
+            extensions.users(self.app).add(username, password)
 
     def authorization(self, token: str) -> dict[str, str]:
         return {"Authorization": f"{self.strategy.scheme} {token}"}
