@@ -107,6 +107,7 @@ def steady_state(
             cpu_used = sampler.samples[-1][1] - sampler.samples[0][1]
     return {
         "window": note,
+        "steady_window": window is not None,
         "steady_rps": round(requests / seconds, 2) if seconds else 0.0,
         "server_cpu_ms_per_request": (
             round(cpu_used * 1000 / requests, 3) if cpu_used is not None and requests else None

@@ -11,10 +11,24 @@ repeats with no wait, so the number of users is the concurrency:
 | steady   | GET /protected with the token from one login at start          | 1 (+1 login)  |
 | login    | POST /token (a login storm)                                    | 1             |
 | logout   | POST /token, GET /protected, POST /logout, reuse the token     | 4             |
+| refresh  | GET /protected, or POST /token/refresh after N of them         | 1 (+1 login)  |
 | public   | GET /public, no authentication: the baseline                   | 1             |
 
 In `logout`, the reused token must get 401 from a strategy that revokes and 200
-from one that cannot (whose logout answers 501); anything else is a failure.
+from one that cannot (whose logout answers 501, or 200 where it revokes the
+login's refresh token only); anything else is a failure.
+
+In `refresh`, a user makes `--refresh-every` N calls to /protected, then rotates
+its pair with the refresh token it holds, and so on (N = 0: refreshes only). After
+every `--reuse-every` M-th refresh (M = 0: never) it sends the refresh token it
+has just spent again: that must be refused with 401 (a 200 is a failure), and it
+revokes the login, so the user logs in again on its next turn. Each kind of
+request has a name of its own in locust's statistics: `/protected`,
+`/token/refresh`, `/token/refresh (reuse)` and `/token` (the logins, at start and
+after each reuse), so that a refresh's figures hold refreshes only. A strategy
+that issues no refresh tokens (`refresh_tokens` false in GET /strategy) cannot
+run it: each user records one failure saying so and stops.
+
 Users log in as `--usernames` (comma-separated, taken in turn) with `--password`;
 the defaults are the lesson's demo user, seeded in development.
 """
@@ -24,8 +38,11 @@ import itertools
 from locust import constant, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.contrib.fasthttp import FastHttpUser
+from locust.exception import StopUser
 
-SCENARIOS = ("steady", "login", "logout", "public")
+SCENARIOS = ("steady", "login", "logout", "refresh", "public")
+REFRESH_EVERY = 10  # /protected calls per refresh
+REUSE_EVERY = 10  # refreshes per replay of a spent refresh token
 _turns = itertools.count()
 
 
@@ -37,6 +54,20 @@ def add_arguments(parser: LocustArgumentParser) -> None:
         default="steady",
         env_var="AUTH_SANDBOX_SCENARIO",
         help="What each user repeats.",
+    )
+    parser.add_argument(
+        "--refresh-every",
+        type=int,
+        default=REFRESH_EVERY,
+        env_var="AUTH_SANDBOX_REFRESH_EVERY",
+        help="refresh: calls to /protected between two refreshes (0: refreshes only).",
+    )
+    parser.add_argument(
+        "--reuse-every",
+        type=int,
+        default=REUSE_EVERY,
+        env_var="AUTH_SANDBOX_REUSE_EVERY",
+        help="refresh: replay the spent refresh token after every Mth refresh (0: never).",
     )
     parser.add_argument(
         "--usernames",
@@ -65,16 +96,35 @@ class StrategyUser(FastHttpUser):
         }
         # Each scenario is the method of its name; `login` is the storm itself.
         self.scenario = getattr(self, options.scenario)
-        self.revocable = self.client.get("/strategy").json()["revocable"]
-        self.header = self.login() if options.scenario == "steady" else None
+        with self.client.get("/strategy", catch_response=True) as response:
+            facts = response.json()
+            cannot_refresh = options.scenario == "refresh" and not facts.get("refresh_tokens")
+            if cannot_refresh:  # decided by the configured strategy's fact, never by its name
+                response.failure(f"{facts['name']} issues no refresh tokens: nothing to refresh")
+        if cannot_refresh:
+            raise StopUser()
+        self.revocable = facts["revocable"]
+        self.refresh_tokens = bool(facts.get("refresh_tokens"))
+        self.header: dict[str, str] | None = None
+        self.refresh_token: str | None = None
+        if options.scenario == "refresh":
+            self.refresh_every = max(options.refresh_every, 0)
+            self.reuse_every = max(options.reuse_every, 0)
+            self.calls = self.refreshes = 0
+        if options.scenario in ("steady", "refresh"):
+            self.header = self.login()
 
     def login(self) -> dict[str, str] | None:
         with self.client.post("/token", json=self.credentials, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"login: {response.status_code}")
                 return None
-            body = response.json()
-            return {"Authorization": f"{body['token_type']} {body['token']}"}
+            return self.keep(response.json())
+
+    def keep(self, body: dict[str, str]) -> dict[str, str]:
+        """The access token's header; the refresh token, where there is one, for later."""
+        self.refresh_token = body.get("refresh_token")
+        return {"Authorization": f"{body['token_type']} {body['token']}"}
 
     @task
     def iteration(self) -> None:
@@ -89,12 +139,50 @@ class StrategyUser(FastHttpUser):
     def public(self) -> None:
         self.client.get("/public")
 
+    def refresh(self) -> None:
+        if self.header is None or self.refresh_token is None:  # no login, or a revoked one
+            self.header = self.login()
+            return
+        if self.calls < self.refresh_every:
+            self.calls += 1
+            self.client.get("/protected", headers=self.header)
+            return
+        self.calls = 0
+        spent = self.refresh_token
+        with self.client.post(
+            "/token/refresh", json={"refresh_token": spent}, catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"refresh: {response.status_code}")
+                self.header = None  # log in again
+                return
+            self.header = self.keep(response.json())
+        self.refreshes += 1
+        if self.reuse_every and self.refreshes % self.reuse_every == 0:
+            self.replay(spent)
+
+    def replay(self, spent: str) -> None:
+        """Send a spent refresh token again: 401, and the login is revoked (log in again)."""
+        with self.client.post(
+            "/token/refresh",
+            json={"refresh_token": spent},
+            name="/token/refresh (reuse)",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 401:
+                response.success()
+            else:
+                response.failure(f"a spent refresh token got {response.status_code}, not 401")
+        self.header = None
+
     def logout(self) -> None:
         header = self.login()
         if header is None:
             return
         self.client.get("/protected", headers=header)
-        expected = (204, 401) if self.revocable else (501, 200)
+        # Not revocable: the access token lives on (with refresh tokens, 200: the rest is revoked).
+        unrevoked = 200 if self.refresh_tokens else 501
+        expected = (204, 401) if self.revocable else (unrevoked, 200)
         with self.client.post("/logout", headers=header, catch_response=True) as response:
             if response.status_code == expected[0]:
                 response.success()

@@ -27,6 +27,8 @@ class Load:
     duration: int
     users: int
     locust_workers: int
+    refresh_every: int = 10  # the refresh scenario: /protected calls per refresh (0: none)
+    reuse_every: int = 10  # and refreshes per replay of a spent refresh token (0: never)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> fl
     """Run locust headless against `url`; the CPU seconds that locust's processes used."""
     options = {
         "--scenario": load.scenario,
+        "--refresh-every": load.refresh_every,
+        "--reuse-every": load.reuse_every,
         "--usernames": ",".join(login.usernames),
         "--password": login.password,
     }

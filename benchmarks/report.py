@@ -10,35 +10,72 @@ from benchmarks.runner import BASELINE
 # The issue's targets, against the baseline of the same run.
 MAX_CPU_RATIO = 1.2
 MIN_THROUGHPUT_RATIO = 0.8
+# And a refresh against a /protected call of the same target, in the same run.
+MAX_REFRESH_RATIO = 2.0
 LOCUST_SATURATED = 0.9  # of one core per locust process
 SLOW_HASH_RATIO = 10  # a target this far above the baseline is paying a password hash
+# Locust's names of the requests (benchmarks/locustfile.py), as read_stats keys them.
+PROTECTED = "GET /protected"
+REFRESH = "POST /token/refresh"
+REUSE = "POST /token/refresh (reuse)"
+LOGIN = "POST /token"
+
+
+def _ratio(value: float | None, reference: float | None) -> float | None:
+    return round(value / reference, 3) if value and reference else None
+
+
+def endpoint(target: dict[str, Any], name: str, figure: str) -> Any:
+    """A figure of one of the target's requests (by locust's name); None if it made none."""
+    return target.get("endpoints", {}).get(name, {}).get(figure)
 
 
 def add_ratios(results: list[dict[str, Any]]) -> None:
-    """Each target of one round against that round's baseline."""
+    """Each target of one round against that round's baseline; a refresh phase, its target."""
     baseline = next(t for t in results if t["target"] == BASELINE)
+    by_label = {t["target"]: t for t in results}
     for target in results:
-        rps, base_rps = target["steady_rps"], baseline["steady_rps"]
-        target["rps_ratio"] = round(rps / base_rps, 3) if base_rps else None
-        cpu, base_cpu = target["server_cpu_ms_per_request"], baseline["server_cpu_ms_per_request"]
-        target["cpu_ratio"] = round(cpu / base_cpu, 3) if cpu and base_cpu else None
+        target["rps_ratio"] = _ratio(target["steady_rps"], baseline["steady_rps"])
+        target["cpu_ratio"] = _ratio(
+            target["server_cpu_ms_per_request"], baseline["server_cpu_ms_per_request"]
+        )
+        reference = by_label.get(target.get("reference", ""))
+        if reference is not None:
+            # Without a steady window, the CPU per request includes the logins' password hashes.
+            steady = target.get("steady_window") and reference.get("steady_window")
+            target["refresh_cpu_ratio"] = (
+                _ratio(target["server_cpu_ms_per_request"], reference["server_cpu_ms_per_request"])
+                if steady
+                else None
+            )
+            target["refresh_p50_ratio"] = _ratio(
+                endpoint(target, REFRESH, "p50_ms"), endpoint(reference, PROTECTED, "p50_ms")
+            )
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over the rounds; requests and failures added up."""
+    target = dict(runs[0])
+    for key, value in runs[0].items():
+        values = [run[key] for run in runs]
+        if key in ("requests", "failures"):
+            target[key] = sum(values)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and None not in values:
+            target[key] = round(statistics.median(values), 3)
+    return target
 
 
 def median_of_rounds(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Per target, the median of each figure over the rounds (failures added up)."""
     summary = []
     for runs in zip(*rounds, strict=True):
-        target = dict(runs[0])
-        for key, value in runs[0].items():
-            values = [run[key] for run in runs]
-            if key in ("requests", "failures"):
-                target[key] = sum(values)
-            elif (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and None not in values
-            ):
-                target[key] = round(statistics.median(values), 3)
+        target = _median(list(runs))
+        if "endpoints" in target:
+            names = {name for run in runs for name in run["endpoints"]}
+            target["endpoints"] = {
+                name: _median([run["endpoints"][name] for run in runs if name in run["endpoints"]])
+                for name in sorted(names)
+            }
         summary.append(target)
     return summary
 
@@ -54,7 +91,28 @@ def summarize(bench: dict[str, Any]) -> dict[str, Any]:
     return bench
 
 
+def refresh_check(phase: dict[str, Any]) -> list[dict[str, Any]]:
+    """A refresh phase against its target's /protected calls: by server CPU, else latency."""
+    if phase.get("refresh_cpu_ratio") is not None:
+        what, ratio = "server CPU per request", phase["refresh_cpu_ratio"]
+    elif phase["server_cpu_ms_per_request"] is None and phase.get("refresh_p50_ratio"):
+        what, ratio = "median latency", phase["refresh_p50_ratio"]  # a deployment's CPU is unseen
+    else:  # too short a run for a window without logins: see warnings()
+        return []
+    return [
+        {
+            "target": phase["reference"],
+            "what": f"a refresh (POST /token/refresh) against a /protected call: {what}",
+            "limit": f"<= {MAX_REFRESH_RATIO:g}x",
+            "ratio": ratio,
+            "met": ratio <= MAX_REFRESH_RATIO,
+        }
+    ]
+
+
 def checks(target: dict[str, Any]) -> list[dict[str, Any]]:
+    if target.get("reference"):  # a refresh phase: not a /protected target of its own
+        return refresh_check(target)
     found = []
     if target["cpu_ratio"] is not None:
         found.append(
@@ -88,6 +146,16 @@ def warnings(bench: dict[str, Any]) -> list[str]:
                 "per process: the load generator, not the server, is the limit, so throughput "
                 "understates the server; read server CPU per request, or add --locust-workers."
             )
+        if (
+            target.get("reference")
+            and target["server_cpu_ms_per_request"] is not None
+            and target.get("refresh_cpu_ratio") is None
+        ):
+            found.append(
+                f"{target['target']}: the run was too short for a steady-state window past the "
+                "logins, whose password hashes would count as refreshes: no refresh cost is "
+                "given; run with a longer --duration."
+            )
         if target["failures"]:
             found.append(
                 f"{target['target']}: {target['failures']} of {target['requests']} "
@@ -109,6 +177,61 @@ def slow_hash_note(target: dict[str, Any], env: dict[str, Any]) -> str:
 
 def _cell(value: Any, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:g}{unit}"
+
+
+def refresh_lines(bench: dict[str, Any]) -> list[str]:
+    """What a refresh costs (the refresh phases), and how the refresh flow went (its scenario)."""
+    targets = {t["target"]: t for t in bench["targets"]}
+    phases = [t for t in bench["targets"] if t.get("reference")]
+    flows = [
+        t
+        for t in bench["targets"]
+        if t["scenario"] == "refresh" and not t.get("reference") and t["target"] != BASELINE
+    ]
+    if not phases and not flows:
+        return []
+    lines = ["", "## Refresh tokens", ""]
+    if phases:
+        lines += [
+            f"After each target that issues refresh tokens, a phase of {phases[0]['duration_s']} s "
+            "of refreshes only: every user rotates the refresh token it holds, with no "
+            "/protected call, no replay and no login past its first, which the warm-up leaves "
+            "out. The server's CPU time cannot be split by route within one run, so a "
+            "refresh's cost is that phase's server CPU per request, set against the target's "
+            "own /protected calls above (the issue's target: at most "
+            f"{MAX_REFRESH_RATIO:g}x, no password hash)."
+            + (
+                " A deployment's server CPU cannot be read from here: the median latency of "
+                "each, under the same load, stands in for it."
+                if phases[0]["server_cpu_ms_per_request"] is None
+                else ""
+            ),
+            "",
+        ]
+    for phase in phases:
+        reference = targets[phase["reference"]]
+        lines.append(
+            f"- {phase['reference']}: a refresh {_cell(phase['server_cpu_ms_per_request'])} ms "
+            f"of server CPU, a /protected call {_cell(reference['server_cpu_ms_per_request'])} "
+            f"ms: {_cell(phase.get('refresh_cpu_ratio'), 'x')}; median latency "
+            f"{_cell(endpoint(phase, REFRESH, 'p50_ms'))} ms against "
+            f"{_cell(endpoint(reference, PROTECTED, 'p50_ms'))} ms: "
+            f"{_cell(phase.get('refresh_p50_ratio'), 'x')}"
+        )
+    for flow in flows:
+        replays = endpoint(flow, REUSE, "requests") or 0
+        accepted = endpoint(flow, REUSE, "failures") or 0
+        lines.append(
+            f"- {flow['target']}: {endpoint(flow, REFRESH, 'requests') or 0} refreshes, one "
+            f"every {flow['refresh_every']} /protected calls, median "
+            f"{_cell(endpoint(flow, REFRESH, 'p50_ms'))} ms against "
+            f"{_cell(endpoint(flow, PROTECTED, 'p50_ms'))} ms for /protected in the same queue "
+            "(latency under one load, not a cost: a steady run's refresh phase measures that); "
+            f"{replays} spent refresh tokens sent again (after every {flow['reuse_every']} "
+            f"refreshes): {replays - accepted} refused with 401, {accepted} not"
+            f"{' (FAILED)' if accepted else ''}; {endpoint(flow, LOGIN, 'requests') or 0} logins"
+        )
+    return lines
 
 
 def table(bench: dict[str, Any]) -> list[str]:
@@ -134,6 +257,8 @@ def table(bench: dict[str, Any]) -> list[str]:
         f"{'met' if c['met'] else 'MISSED'}"
         for c in bench["checks"]
     ]
+    lines += refresh_lines(bench)
+    lines += [f"\n{line}" for line in bench.get("skipped", [])]
     return lines
 
 

@@ -2,6 +2,14 @@
 
 Every target (the /public baseline, each strategy, each strategy variant) runs in
 the same invocation, one after the other, so that ratios hold on a noisy machine.
+
+A target that issues refresh tokens (as its configured strategy says, or a
+deployment's GET /strategy) is followed, in the steady scenario, by a phase of
+refreshes only: the server CPU of a process cannot be split between the routes of
+one run, so a refresh's cost is that phase's CPU per request, set against the
+target's own /protected calls. `--scenario refresh` runs the client's flow instead
+(calls, a refresh every N, a replay of a spent refresh token every M refreshes),
+on the targets that issue refresh tokens only.
 """
 
 import os
@@ -30,7 +38,15 @@ from sandbox.redis_server import MeasurementRedis, measurement_redis
 from strategies import registry
 from strategies.base import Strategy
 
-__all__ = ["BASELINE", "BenchError", "Options", "check_store", "plan", "run_bench"]
+__all__ = [
+    "BASELINE",
+    "BenchError",
+    "Options",
+    "check_store",
+    "plan",
+    "refresh_phases",
+    "run_bench",
+]
 
 LOADTEST_PASSWORD = "load-test-password"  # noqa: S105 - seeded into a throwaway instance
 BASELINE = "baseline (/public)"
@@ -42,6 +58,8 @@ class Target:
     strategy: str
     scenario: str
     settings: Mapping[str, Any] = field(default_factory=dict)
+    # A refresh phase: refreshes only, whose cost is set against this target's /protected calls.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +73,21 @@ class Options:
     locust_workers: int = 0
     host: str | None = None
     rounds: int = 1
+    refresh_every: int = 10  # --scenario refresh: /protected calls per refresh
+    reuse_every: int = 10  # --scenario refresh: refreshes per replay of a spent refresh token
 
-    def load(self, scenario: str) -> Load:
-        return Load(scenario, self.duration, self.users, self.locust_workers)
+    def load(self, target: Target) -> Load:
+        # A refresh phase runs as long as its target, for a steady window as long as its own.
+        if target.reference is not None:  # refreshes only, no replay: no login past the first
+            return Load("refresh", self.duration, self.users, self.locust_workers, 0, 0)
+        return Load(
+            target.scenario,
+            self.duration,
+            self.users,
+            self.locust_workers,
+            self.refresh_every,
+            self.reuse_every,
+        )
 
 
 def plan(options: Options) -> list[Target]:
@@ -74,6 +104,50 @@ def plan(options: Options) -> list[Target]:
             for variant, settings in variants.items()
         ]
     return targets
+
+
+def refresh_phases(
+    targets: list[Target], options: Options, refresh_tokens: Mapping[str, bool], source: str
+) -> tuple[list[Target], list[str]]:
+    """The targets to run, given which of them issue refresh tokens, and lines on those left out.
+
+    `refresh_tokens` is each target's fact (from `source`), never guessed from a name.
+    The steady scenario runs a refresh phase right after each target that issues them;
+    `--scenario refresh` runs only those targets, and the baseline.
+    """
+    if options.scenario == "refresh":
+        kept = [t for t in targets if t.label == BASELINE or refresh_tokens.get(t.label)]
+        left_out = [t.label for t in targets if t not in kept]
+        if len(kept) == 1:
+            raise BenchError(
+                f"the refresh scenario needs refresh tokens, and none of {', '.join(left_out)} "
+                f"issues them ({source}); the jwt strategy does with REFRESH_TOKEN_TTL"
+            )
+        skipped = (
+            [
+                f"Not run in the refresh scenario, as they issue no refresh tokens ({source}): "
+                f"{', '.join(left_out)}."
+            ]
+            if left_out
+            else []
+        )
+        return kept, skipped
+    if options.scenario != "steady":
+        return targets, []
+    planned = []
+    for target in targets:
+        planned.append(target)
+        if target.label != BASELINE and refresh_tokens.get(target.label):
+            planned.append(
+                Target(
+                    f"{target.label} (POST /token/refresh)",
+                    target.strategy,
+                    "refresh",
+                    target.settings,
+                    reference=target.label,
+                )
+            )
+    return planned, []
 
 
 def check_store(store: MeasurementRedis, workers: int, configured: Mapping[str, Strategy]) -> None:
@@ -120,7 +194,12 @@ def measure_target(
         "scenario": target.scenario,
         "settings": dict(target.settings),
     }
-    load = options.load(target.scenario)
+    load = options.load(target)
+    result["duration_s"] = load.duration
+    if target.reference is not None:
+        result["reference"] = target.reference
+    elif target.scenario == "refresh":
+        result["refresh_every"], result["reuse_every"] = load.refresh_every, load.reuse_every
     sampler = None
     with ExitStack() as stack:
         url = options.host
@@ -136,19 +215,22 @@ def measure_target(
     result |= read_stats(csv_prefix)
     result["locust_cpu_s"] = round(locust_cpu, 2)
     result["locust_cpu_per_process"] = round(
-        locust_cpu / options.duration / max(options.locust_workers, 1), 3
+        locust_cpu / load.duration / max(options.locust_workers, 1), 3
     )
-    result |= steady_state(csv_prefix, options.duration, options.users, sampler, result["requests"])
+    result |= steady_state(csv_prefix, load.duration, options.users, sampler, result["requests"])
     return result
 
 
 def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
     if options.host:
         facts = requests.get(f"{options.host}/strategy", timeout=10).json()
         options = Options(**{**asdict(options), "strategies": [facts["name"]]})
     targets = plan(options)
     settings = load_app_settings()
     configs: dict[str, dict[str, Any] | None] = {t.label: None for t in targets}
+    refresh_tokens = {t.label: bool(facts.get("refresh_tokens")) for t in targets}
+    source = "says the deployment's GET /strategy"
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-sandbox-bench-"))
         prefix = f"auth-sandbox-bench:{uuid.uuid4().hex[:8]}:"
@@ -162,14 +244,16 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
                 t.label: throwaway_settings(t.strategy, instance, store.url, prefix, **t.settings)
                 for t in targets
             }
-            check_store(
-                store,
-                options.workers,
-                {label: configure(c).strategy for label, c in configs.items() if c},
-            )
+            strategies = {label: configure(c).strategy for label, c in configs.items() if c}
+            check_store(store, options.workers, strategies)
+            refresh_tokens = {label: s.refresh_tokens for label, s in strategies.items()}
+            source = "says each configured strategy"
+        targets, skipped = refresh_phases(targets, options, refresh_tokens, source)
+        for target in targets:  # a phase runs its target's configuration
+            configs.setdefault(target.label, configs[target.reference or target.label])
+        seeded = configs[targets[0].label]
+        if seeded is not None:  # not a deployment: the throwaway instance needs its users
             progress("seeding the load-test users")
-            seeded = configs[targets[0].label]
-            assert seeded is not None
             login = Credentials(seed_users(seeded, options.users), LOADTEST_PASSWORD)
         # Rounds interleave the targets, so that a slow spell of the machine hits them alike.
         rounds: list[list[dict[str, Any]]] = []
@@ -197,5 +281,6 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
             "command": provenance.command(),
         },
         "options": asdict(options),
+        "skipped": skipped,
         "rounds": rounds,
     }

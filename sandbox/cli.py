@@ -107,10 +107,26 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> No
 @click.option("--strategies", help="Comma-separated names; default: every registered strategy.")
 @click.option(
     "--scenario",
-    type=click.Choice(["steady", "login", "logout"]),
+    type=click.Choice(["steady", "login", "logout", "refresh"]),
     default="steady",
     show_default=True,
-    help="What each locust user repeats (see the locustfile).",
+    help="What each locust user repeats (see the locustfile). refresh: only the targets "
+    "that issue refresh tokens; steady also measures a refresh against a /protected call.",
+)
+@click.option(
+    "--refresh-every",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="--scenario refresh: /protected calls between two refreshes (0: refreshes only).",
+)
+@click.option(
+    "--reuse-every",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="--scenario refresh: send the spent refresh token again (401 expected, then a new "
+    "login) after every Nth refresh (0: never).",
 )
 @whole_number("--duration", 10, "Seconds of load per target.")
 @whole_number("--users", 20, "Concurrent locust users.")

@@ -4,17 +4,25 @@ No speed is asserted: the machine is shared. The test checks that every target r
 and that the report holds each of them against the baseline.
 """
 
+import csv
+import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask, jsonify
+from werkzeug.serving import make_server
 
 from benchmarks.cpu import steady_window
-from benchmarks.report import summarize
-from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan
+from benchmarks.processes import Credentials, Load, read_stats, run_locust
+from benchmarks.report import summarize, table
+from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan, refresh_phases
 from sandbox.processes import free_port, stop, wait_for_http
 from sandbox.redis_server import MeasurementRedis, RedisServer
 from strategies import registry
@@ -39,15 +47,34 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     (outdir,) = tmp_path.iterdir()
     bench = json.loads((outdir / "results.json").read_text())
     labels = [target["target"] for target in bench["targets"]]
-    assert labels == [t.label for t in plan(Options(strategies=registry.names()))]
+    phases = {t["reference"]: t["target"] for t in bench["targets"] if t.get("reference")}
+    assert [label for label in labels if label not in phases.values()] == [
+        t.label for t in plan(Options(strategies=registry.names()))
+    ]
     assert labels[0] == BASELINE
+    # A refresh phase follows each target that issues refresh tokens, and only those.
+    assert set(phases) == {"jwt + refresh", "jwt + refresh + denylist"}
+    for reference, phase in phases.items():
+        assert labels.index(phase) == labels.index(reference) + 1
     for target in bench["targets"]:
         assert target["requests"] > 0
         assert target["failures"] == 0, target
         assert target["server_cpu_ms_per_request"] > 0
         assert target["locust_cpu_s"] >= 0
+        if target.get("reference"):  # refreshes only, after each user's one login
+            assert set(target["endpoints"]) == {
+                "GET /strategy",
+                "POST /token",
+                "POST /token/refresh",
+            }
+            assert target["endpoints"]["POST /token"]["requests"] == 4
+            assert target["endpoints"]["POST /token/refresh"]["requests"] > 0
     report = (outdir / "report.md").read_text()
     assert all(f"| {label} |" in report for label in labels)
+    assert "## Refresh tokens" in report
+    # 3 s is too short a phase for a window past the logins: no refresh ratio, and it says so.
+    assert "- jwt + refresh: a refresh " in report
+    assert "run with a longer --duration" in report
     assert f"Commit {bench['environment']['commit']}; regenerate with `auth-sandbox bench" in report
     assert all(f"| {label} |" in result.stdout for label in labels)
     for plot in ("throughput.png", "latency.png"):
@@ -155,3 +182,281 @@ def test_the_bench_loads_an_existing_deployment(tmp_path):
     assert "password hash" not in report  # the deployment's own, which cannot be seen from here
     assert "log-scaled" not in result.stderr  # no chart of a CPU that was not measured
     assert "| jwt |" in result.stdout  # the table is printed, as compare's is
+
+
+def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
+    targets = plan(Options(strategies=["bearer", "jwt"]))
+    facts = {t.label: t.settings.get("REFRESH_TOKEN_TTL", 0) > 0 for t in targets}
+    steady, skipped = refresh_phases(targets, Options(strategies=["bearer", "jwt"]), facts, "x")
+    assert skipped == []
+    assert [(t.label, t.scenario, t.reference) for t in steady[-4:]] == [
+        ("jwt + refresh", "steady", None),
+        ("jwt + refresh (POST /token/refresh)", "refresh", "jwt + refresh"),
+        ("jwt + refresh + denylist", "steady", None),
+        (
+            "jwt + refresh + denylist (POST /token/refresh)",
+            "refresh",
+            "jwt + refresh + denylist",
+        ),
+    ]
+    assert steady[-1].settings == targets[-1].settings  # its target's configuration
+    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[-1])
+    assert (phase.scenario, phase.refresh_every, phase.reuse_every) == ("refresh", 0, 0)
+
+    # Decided by the facts given, never by a name: a deployment's "bearer" that says it does.
+    deployment = plan(Options(strategies=["bearer"], host="http://127.0.0.1:8000"))
+    planned, _ = refresh_phases(deployment, Options(["bearer"]), {"bearer": True}, "x")
+    assert [t.label for t in planned] == [BASELINE, "bearer", "bearer (POST /token/refresh)"]
+
+    flow = Options(strategies=["bearer", "jwt"], scenario="refresh")
+    kept, skipped = refresh_phases(targets, flow, facts, "says each configured strategy")
+    assert [t.label for t in kept] == [BASELINE, "jwt + refresh", "jwt + refresh + denylist"]
+    assert skipped == [
+        "Not run in the refresh scenario, as they issue no refresh tokens (says each "
+        "configured strategy): bearer, jwt, jwt + denylist."
+    ]
+    with pytest.raises(BenchError, match="none of bearer issues them"):
+        refresh_phases(plan(Options(["bearer"])), Options(["bearer"], scenario="refresh"), {}, "x")
+    logins = Options(strategies=["jwt"], scenario="login")
+    assert refresh_phases(targets, logins, facts, "x") == (targets, [])
+
+
+def endpoints(**figures: tuple[int, int, float]) -> dict:
+    """Locust's figures by request name: (requests, failures, p50 ms)."""
+    return {
+        name: {"requests": n, "failures": failed, "p50_ms": p50}
+        for name, (n, failed, p50) in figures.items()
+    }
+
+
+def measured(target: str, rps: float, cpu: float | None, steady: bool = True, **more) -> dict:
+    return {
+        "target": target,
+        "scenario": "steady",
+        "requests": 1000,
+        "failures": 0,
+        "steady_rps": rps,
+        "server_cpu_ms_per_request": cpu,
+        "steady_window": steady,
+        "locust_cpu_per_process": 0.5,
+        "window": "steady state: 6 s after a 2 s warm-up",
+        "p50_ms": 10,
+        "p95_ms": 20,
+        "p99_ms": 30,
+        "endpoints": {},
+        **more,
+    }
+
+
+def phase(reference: str, rps: float, cpu: float | None, p50: float, steady: bool = True) -> dict:
+    return measured(
+        f"{reference} (POST /token/refresh)",
+        rps,
+        cpu,
+        steady,
+        scenario="refresh",
+        reference=reference,
+        duration_s=10,
+        endpoints=endpoints(**{"POST /token": (20, 0, 70), "POST /token/refresh": (900, 0, p50)}),
+    )
+
+
+def protected(target: str, rps: float, cpu: float | None, p50: float) -> dict:
+    return measured(target, rps, cpu, endpoints=endpoints(**{"GET /protected": (1000, 0, p50)}))
+
+
+def test_the_report_holds_a_refresh_against_a_protected_call_and_marks_every_target():
+    bench = summarize(
+        {
+            "rounds": [
+                [
+                    measured(BASELINE, 1000, 0.5),
+                    protected("jwt + denylist", 790, 0.675, 13),
+                    protected("jwt + refresh", 950, 0.55, 10),
+                    phase("jwt + refresh", 600, 0.825, 16),
+                    protected("jwt + refresh + denylist", 800, 0.6, 12),
+                    phase("jwt + refresh + denylist", 300, 1.5, 30),
+                ]
+            ],
+            "skipped": [],
+        }
+    )
+    lines = table(bench)
+    assert "- jwt + denylist: server CPU per request 1.35x (target <= 1.2x): MISSED" in lines
+    assert "- jwt + denylist: throughput 0.79x (target >= 0.8x): MISSED" in lines
+    assert "- jwt + refresh: server CPU per request 1.1x (target <= 1.2x): met" in lines
+    assert (
+        "- jwt + refresh: a refresh (POST /token/refresh) against a /protected call: server "
+        "CPU per request 1.5x (target <= 2x): met"
+    ) in lines
+    assert (
+        "- jwt + refresh + denylist: a refresh (POST /token/refresh) against a /protected "
+        "call: server CPU per request 2.5x (target <= 2x): MISSED"
+    ) in lines
+    assert (
+        "- jwt + refresh: a refresh 0.825 ms of server CPU, a /protected call 0.55 ms: 1.5x; "
+        "median latency 16 ms against 10 ms: 1.6x"
+    ) in lines
+    # A phase is a refresh's cost, not a /protected target: no check of its own against /public.
+    assert not [c for c in bench["checks"] if c["target"].endswith("(POST /token/refresh)")]
+    assert [c["met"] for c in bench["checks"] if c["limit"] == "<= 2x"] == [True, False]
+    assert bench["warnings"] == []
+
+
+def test_a_refresh_phase_without_a_window_past_its_logins_gives_no_ratio():
+    rounds = [
+        [
+            measured(BASELINE, 1000, 0.5),
+            protected("jwt + refresh", 950, 0.55, 10),
+            phase("jwt + refresh", 600, 3.1, 16, steady=False),  # password hashes included
+        ]
+    ]
+    bench = summarize({"rounds": rounds})
+    assert [c for c in bench["checks"] if c["limit"] == "<= 2x"] == []
+    assert "a /protected call 0.55 ms: n/a;" in "\n".join(table(bench))
+    (warning,) = bench["warnings"]
+    assert warning.startswith("jwt + refresh (POST /token/refresh): the run was too short")
+
+
+def test_a_deployment_s_refresh_is_held_to_its_latency():
+    rounds = [
+        [
+            measured(BASELINE, 1000, None),
+            protected("jwt", 950, None, 10),
+            phase("jwt", 600, None, 25),
+        ]
+    ]
+    bench = summarize({"rounds": rounds})
+    (check,) = [c for c in bench["checks"] if c["limit"] == "<= 2x"]
+    assert check["what"].endswith("median latency")
+    assert (check["ratio"], check["met"]) == (2.5, False)
+    assert "the median latency of each, under the same load, stands in" in "\n".join(table(bench))
+
+
+def test_the_report_tells_how_the_refresh_flow_went():
+    flow = measured(
+        "jwt + refresh",
+        800,
+        0.9,
+        scenario="refresh",
+        refresh_every=10,
+        reuse_every=10,
+        endpoints=endpoints(
+            **{
+                "GET /protected": (1000, 0, 10),
+                "POST /token/refresh": (100, 0, 12),
+                "POST /token/refresh (reuse)": (10, 1, 9),
+                "POST /token": (29, 0, 70),
+            }
+        ),
+    )
+    bench = summarize(
+        {
+            "rounds": [[measured(BASELINE, 1000, 0.5), flow]],
+            "skipped": ["Not run in the refresh scenario, as they issue no refresh tokens: jwt."],
+        }
+    )
+    text = "\n".join(table(bench))
+    assert (
+        "- jwt + refresh: 100 refreshes, one every 10 /protected calls, median 12 ms against "
+        "10 ms for /protected in the same queue"
+    ) in text
+    assert (
+        "10 spent refresh tokens sent again (after every 10 refreshes): 9 refused with 401, "
+        "1 not (FAILED); 29 logins"
+    ) in text
+    assert text.endswith("Not run in the refresh scenario, as they issue no refresh tokens: jwt.")
+
+
+@pytest.mark.redis
+def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path):
+    if not os.environ.get("REDIS_URL") and not RedisServer.available():
+        need_service("the bench needs REDIS_URL or redis-server")
+    command = [BIN / "auth-sandbox", "bench", "--strategies", "jwt", "--scenario", "refresh"]
+    options = ["--duration", "2", "--users", "3", "--refresh-every", "2", "--reuse-every", "2"]
+    result = subprocess.run(
+        [*command, *options, "--output", str(tmp_path)],
+        env={**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (outdir,) = tmp_path.iterdir()
+    bench = json.loads((outdir / "results.json").read_text())
+    flows = bench["targets"][1:]
+    # Only the variants that issue refresh tokens run it; the others are named, with why.
+    assert [t["target"] for t in flows] == ["jwt + refresh", "jwt + refresh + denylist"]
+    assert bench["skipped"] == [
+        "Not run in the refresh scenario, as they issue no refresh tokens (says each "
+        "configured strategy): jwt, jwt + denylist."
+    ]
+    for flow in flows:
+        assert flow["failures"] == 0, flow
+        counts = {name: figures["requests"] for name, figures in flow["endpoints"].items()}
+        assert counts["GET /protected"] > 0
+        assert counts["POST /token/refresh"] > 0
+        # Every replay of a spent refresh token got its 401 (a 200 would be a failure)...
+        assert counts["POST /token/refresh (reuse)"] > 0
+        assert flow["endpoints"]["POST /token/refresh (reuse)"]["failures"] == 0
+        # ...and revoked the login: the user logged in again.
+        assert counts["POST /token"] >= counts["POST /token/refresh (reuse)"]
+    assert "## Refresh tokens" in result.stdout
+    assert "refused with 401, 0 not; " in result.stdout
+
+
+@contextmanager
+def careless_server(refresh_tokens: bool) -> Iterator[str]:
+    """A server that says it is jwt and takes any refresh token, a spent one too."""
+    app = Flask("careless")
+    turns = itertools.count()
+
+    @app.get("/strategy")
+    def strategy():
+        return jsonify(name="jwt", revocable=False, refresh_tokens=refresh_tokens)
+
+    @app.post("/token")
+    @app.post("/token/refresh")  # whatever refresh token it is sent
+    def pair():
+        return jsonify(token="t", token_type="Bearer", refresh_token=f"r{next(turns)}")
+
+    @app.get("/protected")
+    def user():
+        return jsonify(id=1, username="u")
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def failures(csv_prefix: Path) -> dict[str, str]:
+    with csv_prefix.with_name(csv_prefix.name + "_failures.csv").open() as f:
+        return {row["Name"]: row["Error"] for row in csv.DictReader(f)}
+
+
+def test_the_refresh_scenario_fails_where_a_spent_refresh_token_is_taken(tmp_path):
+    load = Load("refresh", 2, 2, 0, refresh_every=1, reuse_every=1)
+    with careless_server(refresh_tokens=True) as url:
+        run_locust(url, load, Credentials(["u"], "p"), tmp_path / "careless")
+    reuse = read_stats(tmp_path / "careless")["endpoints"]["POST /token/refresh (reuse)"]
+    assert reuse["requests"] > 0
+    assert reuse["failures"] == reuse["requests"]
+    assert (
+        "a spent refresh token got 200, not 401"
+        in failures(tmp_path / "careless")["/token/refresh (reuse)"]
+    )
+
+
+def test_the_refresh_scenario_asks_the_strategy_not_its_name(tmp_path):
+    load = Load("refresh", 2, 2, 0)
+    with careless_server(refresh_tokens=False) as url:  # named jwt, and no refresh tokens
+        run_locust(url, load, Credentials(["u"], "p"), tmp_path / "plain")
+    stats = read_stats(tmp_path / "plain")
+    assert set(stats["endpoints"]) == {"GET /strategy"}
+    assert stats["endpoints"]["GET /strategy"]["failures"] == 2  # one for each user, who stops
+    assert "jwt issues no refresh tokens" in failures(tmp_path / "plain")["/strategy"]
