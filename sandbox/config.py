@@ -153,7 +153,7 @@ def _check_production(settings: Mapping[str, Any], declared: Iterable[Setting]) 
     if settings["SANDBOX_ENV"] != "production":
         return
     for setting in declared:
-        if setting.required_in_production and settings[setting.name] is None:
+        if setting.required(settings) and settings[setting.name] is None:
             how = f"; {setting.how}" if setting.how else ""
             raise SettingError(f"{setting.name} is required in production{how}")
 

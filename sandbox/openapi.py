@@ -24,6 +24,7 @@ from sandbox.users import MAX_FIELD_LENGTH
 from strategies.base import MAX_REFRESH_TOKEN_LENGTH, REALM, Strategy
 
 Schema = dict[str, Any]
+PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")  # JWK members that hold a secret
 
 
 def document(app: Flask) -> Schema:
@@ -173,6 +174,17 @@ def paths(active: Strategy, login: Schema) -> Schema:
             {"200": answer("Serving", health(active))}
             | ({"503": health_down} if active.stateful else {}),
         ),
+        "/.well-known/jwks.json": operation(
+            "get",
+            "The public keys that verify the tokens (RFC 7517), for other services",
+            {
+                "200": answer("The JWK Set", ref("schemas", "JWKS"))
+                | {"headers": {"Cache-Control": {"required": True, "schema": {"type": "string"}}}},
+                "404": error("No keys to publish: HS256 (a shared secret) or not a JWT"),
+            }
+            if active.jwks() is not None
+            else {"404": error("No keys to publish: HS256 (a shared secret) or not a JWT")},
+        ),
         "/openapi.json": operation(
             "get", "This document", {"200": answer("OpenAPI 3.1", {"type": "object"})}
         ),
@@ -248,6 +260,26 @@ def components(active: Strategy, max_body_bytes: int) -> Schema:
                     "msg": {"type": "string"},
                     "revoked": {"type": "array", "items": {"type": "string"}},
                     "access_token_valid_for": {"type": "integer", "minimum": 0},
+                }
+            ),
+            "JWKS": closed(
+                {
+                    "keys": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "kty": {"enum": ["RSA", "EC", "OKP"]},
+                                "kid": {"type": "string", "minLength": 43, "maxLength": 43},
+                                "alg": {"enum": ["RS256", "ES256", "EdDSA"]},
+                                "use": {"const": "sig"},
+                            },
+                            "required": ["kty", "kid", "alg", "use"],
+                            # public parameters only: never d, p, q, dp, dq, qi
+                            "not": {"anyOf": [{"required": [name]} for name in PRIVATE]},
+                        },
+                    }
                 }
             ),
             "User": closed({"id": {"type": "integer"}, "username": {"type": "string"}}),

@@ -144,6 +144,21 @@ def healthz() -> Response:
     return jsonify(status="ok", strategy=active.name, store="ok" if reachable else "none")
 
 
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    """The public keys that verify the tokens, for other services (RFC 7517)."""
+    keys = strategy().jwks()
+    if keys is None:
+        raise NotFound(
+            "This configuration publishes no keys: its tokens are not signed with a private key "
+            "(a shared secret is never published)"
+        )
+    response = jsonify(keys)
+    # Verifiers may keep the keys a while; a rotation publishes the new one beside the old.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     """The HTTP contract as OpenAPI 3.1, generated for the app and its strategy."""

@@ -18,7 +18,8 @@ def _setting(setting: Setting) -> dict[str, Any]:
         "name": setting.name,
         "default": setting.default,
         "meaning": setting.meaning,
-        "required_in_production": setting.required_in_production,
+        # A rule that depends on other settings counts: its meaning says when.
+        "required_in_production": bool(setting.required_in_production),
         "secret": setting.secret,
     }
 

@@ -182,6 +182,10 @@ class Strategy(ABC):
         """
         return anatomy.read(token)
 
+    def jwks(self) -> dict[str, Any] | None:
+        """The public keys that verify its tokens, as a JWK Set (RFC 7517); None: none."""
+        return None
+
     def store_reachable(self) -> bool | None:
         """Whether the token store answers; None for a strategy that keeps no store."""
         if self.store is None:

@@ -1,12 +1,13 @@
 """JSON Web Tokens (RFC 7519), made and checked by flask-jwt-extended.
 
-The token carries the user id and its expiry, signed with HMAC-SHA256 — signed,
-not encrypted: anyone can read the payload. By default nothing is kept per token,
-so a token stays valid until it expires. Two settings add server state, each at
-its price: JWT_DENYLIST (logout revokes a login; one Redis round trip a request)
-and REFRESH_TOKEN_TTL (short access tokens, renewed with rotating refresh tokens;
-state per login, see jwt_logins). (The module is not named `jwt` so that it
-cannot shadow PyJWT.)
+The token carries the user id and its expiry, signed — with HMAC-SHA256 under a
+shared secret by default, or with a private key (JWT_ALGORITHM, see jwt_keys) whose
+public half other services verify with — not encrypted: anyone can read the
+payload. By default nothing is kept per token, so a token stays valid until it
+expires. Two settings add server state, each at its price: JWT_DENYLIST (logout
+revokes a login; one Redis round trip a request) and REFRESH_TOKEN_TTL (short
+access tokens, renewed with rotating refresh tokens; state per login, see
+jwt_logins). (The module is not named `jwt` so that it cannot shadow PyJWT.)
 """
 
 import math
@@ -35,12 +36,22 @@ from strategies.errors import (
     RevokedToken,
 )
 from strategies.headers import request_credentials
+from strategies.jwt_keys import (
+    HS256,
+    algorithm,
+    load_private_key,
+    load_private_key_file,
+    load_public_key_file,
+    new_private_pem,
+    public_jwk,
+)
 from strategies.jwt_logins import LoginRecords, Outcome
 from strategies.settings import (
     HOW_TO_MAKE_A_SECRET,
     Setting,
     SettingError,
     boolean,
+    development_secret,
     random_secret,
     whole_number,
 )
@@ -49,6 +60,15 @@ from strategies.settings import (
 REFRESH = {"TOKEN_TTL": 300, "REFRESH_TOKEN_TTL": 1_209_600}
 SID_BYTES = 16  # a login's id: random, so that no one can name another's login
 KINDS = {"access": "an access token", "refresh": "a refresh token"}
+
+
+def asymmetric(settings: Mapping[str, Any]) -> bool:
+    return settings["JWT_ALGORITHM"] != HS256
+
+
+def file_list(value: Any) -> tuple[str, ...]:
+    return tuple(path.strip() for path in str(value).split(",") if path.strip())
+
 
 # Each of flask-jwt-extended's error loaders answers as one of the app's typed errors,
 # and so through the app's error table (sandbox/errors.py).
@@ -83,15 +103,39 @@ class JWTStrategy(Strategy):
     )
     settings = (
         Setting(
+            "JWT_ALGORITHM",
+            HS256,
+            "HS256 (one shared secret signs and verifies), or RS256, ES256 or EdDSA (Ed25519: "
+            "a private key signs, its public key verifies, published at /.well-known/jwks.json)",
+            algorithm,
+        ),
+        Setting(
             "JWT_SECRET_KEY",
             None,
-            "the HS256 signing key; unset in development: a random key made once in the "
-            "instance folder",
-            required_in_production=True,
+            "the HS256 signing key; required in production with HS256; unset in development: a "
+            "random key made once in the instance folder",
+            required_in_production=lambda settings: not asymmetric(settings),
             secret=True,
             make=random_secret,
             how=HOW_TO_MAKE_A_SECRET,
         ),
+        Setting(
+            "JWT_PRIVATE_KEY_FILE",
+            None,
+            "PEM private key that signs with RS256, ES256 or EdDSA; required in production with "
+            "them; unset in development: a key of the right type made once in the instance folder",
+            required_in_production=asymmetric,
+            how="make one with: auth-sandbox keys new --algorithm ALG --out FILE",
+        ),
+        Setting(
+            "JWT_VERIFY_KEY_FILES",
+            None,
+            "comma-separated PEM public keys still accepted and published beside the signing "
+            "key's: the keys before a rotation (never a compromised one)",
+            file_list,
+        ),
+        Setting("JWT_ISSUER", "auth-sandbox", "the `iss` every token carries and must carry"),
+        Setting("JWT_AUDIENCE", "auth-sandbox-api", "the `aud` every token carries and must carry"),
         Setting(
             "JWT_DENYLIST",
             False,
@@ -129,34 +173,85 @@ class JWTStrategy(Strategy):
         self.refresh_tokens = self.refresh_ttl > 0
         self.stateful = self.revocable or self.refresh_tokens
         self.key_prefix: str = config["REDIS_KEY_PREFIX"]
-        # With state, every token names its login (`sid`), so that logout can find it.
-        self.required_claims = ["exp", "sub", "type", *(["sid"] if self.stateful else [])]
+        # With state, every token names its login (`sid`), so that logout can find it. `iss`,
+        # `aud` and `type` keep a token where it was meant for (RFC 8725 §3.9).
+        self.required_claims = [
+            *("exp", "sub", "type", "iss", "aud"),
+            *(["sid"] if self.stateful else []),
+        ]
+        self.algorithm: str = config["JWT_ALGORITHM"]
+        self.issuer: str = config["JWT_ISSUER"]
+        self.audience: str = config["JWT_AUDIENCE"]
+        self.asymmetric = asymmetric(config)
+        key_file, old_files = config["JWT_PRIVATE_KEY_FILE"], config["JWT_VERIFY_KEY_FILES"] or ()
+        if not self.asymmetric and (key_file or old_files):
+            name = "JWT_PRIVATE_KEY_FILE" if key_file else "JWT_VERIFY_KEY_FILES"
+            raise SettingError(
+                f"{name} holds keys of RS256, ES256 or EdDSA; JWT_ALGORITHM is HS256, which signs "
+                "with JWT_SECRET_KEY"
+            )
+        self.signing_key = (
+            load_private_key_file("JWT_PRIVATE_KEY_FILE", key_file, self.algorithm)
+            if key_file
+            else None
+        )
+        self.old_keys = [
+            load_public_key_file("JWT_VERIFY_KEY_FILES", path, self.algorithm) for path in old_files
+        ]
 
     def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         super().init_app(app, users, store)
         self.logins = LoginRecords(store, self.key_prefix) if store is not None else None
-        key = self.config["JWT_SECRET_KEY"]
         # flask-jwt-extended reads its configuration from app.config, and only there.
         app.config.update(
-            JWT_SECRET_KEY=key,
+            JWT_ALGORITHM=self.algorithm,
+            JWT_DECODE_ALGORITHMS=[self.algorithm],  # pinned: a token's `alg` never chooses
+            JWT_ENCODE_ISSUER=self.issuer,
+            JWT_DECODE_ISSUER=self.issuer,
+            JWT_ENCODE_AUDIENCE=self.audience,
+            JWT_DECODE_AUDIENCE=self.audience,
             JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=self.ttl),
             JWT_TOKEN_LOCATION=["headers"],
             # Tokens travel in headers only, never in cookies: a csrf claim would only add bytes.
             JWT_COOKIE_CSRF_PROTECT=False,
         )
         manager = JWTManager(app)
+        if self.asymmetric:
+            self._use_key_pair(app, manager)
+        else:
+            app.config["JWT_SECRET_KEY"] = self.config["JWT_SECRET_KEY"]
+            self.verify_keys: dict[str | None, Any] = {None: self.config["JWT_SECRET_KEY"]}
         with app.app_context():
-            # flask-jwt-extended's decode_token parses every token three times (twice
-            # unverified, for its key loader); verifying once with PyJWT under the
-            # same key and algorithms is a third of the work on every request.
-            self._key = jwt_settings.decode_key
-            self._algorithms = jwt_settings.decode_algorithms
             self._leeway = jwt_settings.leeway
         # The request path below never lets the library's errors escape, but a route
         # an extender guards with @jwt_required() goes through these loaders: its
         # default answer to a bad token is a 422, which the contract forbids.
         for loader, error_type in LOADER_ERRORS.items():
             getattr(manager, loader)(_answer_as(error_type))
+
+    def _use_key_pair(self, app: Flask, manager: JWTManager) -> None:
+        """Sign with the private key; verify with its public key or an older one, by `kid`."""
+        if self.signing_key is None:  # development: one key, made once, shared by workers
+            filename = f"jwt-{self.algorithm.lower()}-private-key.pem"
+            pem = development_secret(
+                app.instance_path, filename, lambda: new_private_pem(self.algorithm)
+            )
+            self.signing_key = load_private_key(
+                "JWT_PRIVATE_KEY_FILE", pem.encode(), filename, self.algorithm
+            )
+        public_keys = [self.signing_key.public_key(), *self.old_keys]
+        self.jwks_keys = [public_jwk(key, self.algorithm) for key in public_keys]
+        self.verify_keys = {
+            jwk["kid"]: key for jwk, key in zip(self.jwks_keys, public_keys, strict=True)
+        }
+        kid = self.jwks_keys[0]["kid"]
+        app.config.update(JWT_PRIVATE_KEY=self.signing_key, JWT_PUBLIC_KEY=public_keys[0])
+        manager.additional_headers_loader(lambda _identity: {"kid": kid})
+        # A route an extender guards with @jwt_required() picks the key by `kid` too.
+        manager.decode_key_loader(lambda header, _payload: self.verify_keys.get(header.get("kid")))
+
+    def jwks(self) -> dict[str, Any] | None:
+        return {"keys": self.jwks_keys} if self.asymmetric else None
 
     def _records(self) -> LoginRecords:
         assert self.logins is not None  # stateful: create_app gave it the token store
@@ -229,9 +324,11 @@ class JWTStrategy(Strategy):
         try:
             claims = pyjwt.decode(
                 token,
-                self._key,
-                algorithms=self._algorithms,
+                self._verification_key(token),
+                algorithms=[self.algorithm],
                 leeway=self._leeway,
+                issuer=self.issuer,
+                audience=self.audience,
                 # Without `require`, PyJWT checks `exp` only when present: a token
                 # without one would never expire.
                 options={"require": self.required_claims},
@@ -245,6 +342,27 @@ class JWTStrategy(Strategy):
         if claims["type"] != kind:
             raise InvalidCredentials(f"Invalid token: it is not {KINDS[kind]}")
         return claims
+
+    def _verification_key(self, token: str) -> Any:
+        """The key that verifies `token`: the secret, or the public key its `kid` names.
+
+        flask-jwt-extended's decode_token parses every token three times (twice
+        unverified, for its key loader); reading the header once here and verifying
+        once with PyJWT is a third of the work on every request.
+        """
+        if not self.asymmetric:
+            return self.verify_keys[None]
+        try:
+            kid = pyjwt.get_unverified_header(token).get("kid")
+        except InvalidTokenError as error:
+            raise InvalidCredentials(f"Invalid token: {error}") from None
+        if not isinstance(kid, str) or kid not in self.verify_keys:
+            raise InvalidCredentials(
+                "Invalid token: its kid names no key of this server"
+                if kid
+                else "Invalid token: no kid in its header"
+            )
+        return self.verify_keys[kid]
 
     def _denylist_seconds(self) -> int:
         """How long a revoked login stays denied: as long as any of its access tokens lives."""

@@ -13,7 +13,7 @@ is allowed; the loader puts the setting's name in front.
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,9 @@ class Setting:
     default: Any  # None: unset (what that means is the setting's meaning)
     meaning: str  # one line, shown by `auth-sandbox strategies`
     parse: Parser = text
-    required_in_production: bool = False
+    # In production the start stops while it is unset; a callable decides from the other
+    # settings (e.g. a key needed only by some algorithms).
+    required_in_production: bool | Callable[[Mapping[str, Any]], bool] = False
     secret: bool = False  # checked for strength when set, never printed
     # Makes a good value: unset in development, the value is made once in the instance
     # folder (`development_value`), so that every worker reads the same.
@@ -110,6 +112,11 @@ class Setting:
             if self.secret:  # a parser may quote the value; a secret's is never printed
                 message = message.replace(repr(raw), "the value given").replace(str(raw), "…")
             raise SettingError(f"{self.name} {message}") from None
+
+    def required(self, settings: Mapping[str, Any]) -> bool:
+        """Whether production needs a value, given the other settings."""
+        rule = self.required_in_production
+        return rule(settings) if callable(rule) else rule
 
     def development_value(self, instance_path: str) -> str:
         """The value `make` made once in the instance folder (a file named for the setting)."""

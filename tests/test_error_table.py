@@ -145,6 +145,7 @@ def test_flask_jwt_extended_answers_through_the_table(make_app):
     token = auth_header(login(client))
     now = int(time.time())
     expired_claims = {"sub": "1", "type": "access", "iat": now - 20, "exp": now - 10}
+    expired_claims |= {"iss": "auth-sandbox", "aud": "auth-sandbox-api"}
     expired = pyjwt.encode(expired_claims, hs256_key(app), algorithm="HS256")
 
     def status_and_message(path: str, headers: dict[str, str]) -> tuple[int, str]:

@@ -64,8 +64,9 @@ def bearer(token: str) -> Callable[[Live], Reply]:
 
 
 HS256 = {"alg": "HS256", "typ": "JWT"}
-# The claims by which a JWT names its login and its user's token generation.
-LOGIN_CLAIMS = ("sid", "gen")
+# The claims by which a JWT names its login, its user's token generation, who issued it
+# and whom it is for: copied from a real token, so that a forgery differs by its one change.
+LOGIN_CLAIMS = ("sid", "gen", "iss", "aud")
 
 
 def login_claims(issued: dict) -> dict[str, Any]:
