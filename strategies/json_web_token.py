@@ -38,6 +38,7 @@ from strategies.errors import (
 from strategies.headers import request_credentials
 from strategies.jwt_keys import (
     HS256,
+    KEY_TYPES,
     algorithm,
     load_private_key,
     load_private_key_file,
@@ -156,6 +157,7 @@ class JWTStrategy(Strategy):
         "denylist": {"JWT_DENYLIST": True},
         "refresh": REFRESH,
         "refresh + denylist": {**REFRESH, "JWT_DENYLIST": True},
+        **{algorithm: {"JWT_ALGORITHM": algorithm} for algorithm in KEY_TYPES},
     }
 
     def __init__(self, config: Mapping[str, Any]):
