@@ -3,11 +3,13 @@
 A target is a registered strategy, or one of its variants (jwt + refresh). Each row:
 what is sent, the statuses allowed, and where the case comes from. A case's
 expectation may depend on the target's declared facts (its scheme, whether it issues
-refresh tokens) or on what its token was measured to be (a JWT or not), never on its
-name. Forged JWTs are sent to every target: to the others they are garbage, and
-garbage is refused. Refresh tokens are sent to every target too: where it issues
-none, /token/refresh answers 501 to anything, and each case sends one forged in the
-image of a real one.
+refresh tokens), on what it publishes (a JWK Set or none) or on what its token was
+measured to be (a JWT or not, and its header: alg, kid), never on its name. What is
+"signed with the app's own key" is signed as the target signs its own tokens: under
+its alg and kid, with its HS256 secret or its private key (`live.sign`). Forged JWTs
+are sent to every target: to the others they are garbage, and garbage is refused.
+Refresh tokens are sent to every target too: where it issues none, /token/refresh
+answers 501 to anything, and each case sends one forged in the image of a real one.
 """
 
 import base64
@@ -20,7 +22,15 @@ from typing import Any
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.extensions import users
 from strategies.anatomy import SIGNED_JSON, decode_jwt, kind
-from tests.security.live import Live, Reply, claims, forge
+from tests.security.keys import (
+    P256_ORDER,
+    PUBLIC_KEY_AS_SECRET,
+    attacker_jwk,
+    attacker_key,
+    ecdsa_halves,
+    es256_signature,
+)
+from tests.security.live import Live, Reply, claims, forge, sign
 from tests.security.paseto_cases import CHANGES, PASETO, signed_by_us, token_of
 
 REFUSED = frozenset({401})
@@ -55,6 +65,12 @@ def accepted_if_jwt(live: Live) -> frozenset[int]:
     return frozenset({200}) if kind(live.issued["token"]) == SIGNED_JSON else REFUSED
 
 
+def refused_where_keys_are_named(live: Live) -> frozenset[int]:
+    """A token of the app's own key whose `kid` is not its key's: refused where keys are
+    published, and so picked by `kid`; elsewhere `kid` names nothing, and the token is valid."""
+    return REFUSED if live.jwks is not None else accepted_if_jwt(live)
+
+
 def accepted_if_basic(live: Live) -> frozenset[int]:
     return frozenset({200}) if live.scheme == "Basic" else REFUSED
 
@@ -63,7 +79,6 @@ def bearer(token: str) -> Callable[[Live], Reply]:
     return lambda live: live.protected(f"Bearer {token}")
 
 
-HS256 = {"alg": "HS256", "typ": "JWT"}
 # The claims by which a JWT names its login, its user's token generation, who issued it
 # and whom it is for: copied from a real token, so that a forgery differs by its one change.
 LOGIN_CLAIMS = ("sid", "gen", "iss", "aud")
@@ -87,12 +102,30 @@ def of_the_next_user(live: Live) -> dict:
 
 
 def forged(header: dict, key: bytes | None) -> Callable[[Live], Reply]:
-    """Send a JWT for the logged-in user with this header, signed with `key` (None: unsigned)."""
-    return lambda live: live.protected("Bearer " + forge(header, forged_claims(live), key))
+    """Send a JWT for the logged-in user with this header over the target's own (its `kid`
+    kept, unless the header names one), signed with `key` (None: unsigned)."""
+    return lambda live: live.protected(
+        "Bearer " + forge({**live.header, **header}, forged_claims(live), key)
+    )
 
 
 def signed(live: Live, **changes) -> str:
-    return forge(HS256, forged_claims(live, **changes), live.key.encode())
+    """A token for the logged-in user as the target signs its own, with these claims changed."""
+    return sign(live, forged_claims(live, **changes))
+
+
+# For each algorithm a target signs with, another of its family that takes the same key:
+# a token of the app's key under it is refused all the same (the algorithm is pinned).
+KIN = {"HS256": "HS512", "RS256": "RS512", "ES256": "ES384", "EdDSA": "Ed25519"}
+
+
+def kin(live: Live) -> str:
+    return KIN[live.header["alg"]]
+
+
+def unsigned_header(live: Live) -> str:
+    """The target's own header (its `kid` kept) under alg 'none'."""
+    return b64url_json({**live.header, "alg": "none"})
 
 
 def with_part(token: str, index: int, value: str) -> str:
@@ -114,13 +147,11 @@ def flip(text: str, index: int) -> str:
 
 
 def jwt_cases() -> list[Case]:
-    unsigned_header = b64url_json({"alg": "none", "typ": "JWT"})
-
     def own_key(live: Live) -> Reply:
         return live.protected(f"Bearer {signed(live)}")
 
     def none_keeping_the_signature(live: Live) -> Reply:
-        return live.protected("Bearer " + with_part(signed(live), 0, unsigned_header))
+        return live.protected("Bearer " + with_part(signed(live), 0, unsigned_header(live)))
 
     control = "signed with the app's own key, unchanged (control)"
     cases = [Case("jwt", control, RFC8725, own_key, accepted_if_jwt)]
@@ -142,9 +173,13 @@ def jwt_cases() -> list[Case]:
         Case("jwt", "payload changed under the old signature", f"{RFC8725} §3.1; {ASVS_9}",
              lambda live: live.protected("Bearer " + with_part(
                  signed(live), 1, b64url_json(of_the_next_user(live))))),
-        Case("jwt", "header changed under the old signature", f"{RFC8725} §3.1",
+        Case("jwt", "header changed under the old signature (alg of its kin)", f"{RFC8725} §3.1",
              lambda live: live.protected("Bearer " + with_part(
-                 signed(live), 0, b64url_json({"alg": "HS512", "typ": "JWT"})))),
+                 signed(live), 0, b64url_json({**live.header, "alg": kin(live)})))),
+        Case("jwt", "the app's key under an alg of its kin (HS512, RS512, ES384, Ed25519)",
+             f"{RFC8725} §3.1",
+             lambda live: live.protected("Bearer " + sign(live, forged_claims(live),
+                                                          alg=kin(live)))),
         Case("jwt", "signature stripped", f"{RFC8725} §3.1",
              lambda live: live.protected("Bearer " + with_part(signed(live), 2, ""))),
         Case("jwt", "signature truncated", f"{RFC8725} §3.1",
@@ -161,13 +196,13 @@ def jwt_cases() -> list[Case]:
              forged({"alg": "HS256", "kid": "x' UNION SELECT 'key'--"}, b"key")),
         Case("jwt", "jku pointing at a key set we would fetch", f"{RFC8725} §3.10",
              lambda live: live.protected("Bearer " + forge(
-                 {"alg": "HS256", "jku": live.spy_url + "/jwks.json"},
+                 {**live.header, "alg": "HS256", "jku": live.spy_url + "/jwks.json"},
                  forged_claims(live), b"attacker"))),
         Case("jwt", "jwk embedding the attacker's key", f"{RFC8725} §3.10",
              forged({"alg": "HS256", "jwk": {"kty": "oct", "k": "YXR0YWNrZXI"}}, b"attacker")),
         Case("jwt", "x5u pointing at a certificate we would fetch", f"{RFC8725} §3.10",
              lambda live: live.protected("Bearer " + forge(
-                 {"alg": "HS256", "x5u": live.spy_url + "/cert.pem"},
+                 {**live.header, "alg": "HS256", "x5u": live.spy_url + "/cert.pem"},
                  forged_claims(live), b"attacker"))),
         Case("jwt", "expired", f"RFC 7519 §4.1.4; {ASVS_9}",
              lambda live: live.protected("Bearer " + signed(live, exp=1_000_000))),
@@ -183,6 +218,119 @@ def jwt_cases() -> list[Case]:
              lambda live: live.protected("Bearer " + signed(live, sub="999999"))),
         Case("jwt", "validly signed, sub not a user id", ASVS_9,
              lambda live: live.protected("Bearer " + signed(live, sub="1 OR 1=1"))),
+        Case("jwt", "aud a list holding ours (control)", "RFC 7519 §4.1.3",
+             lambda live: live.protected("Bearer " + signed(live, aud=[
+                 "another-api", *audiences(live)])),
+             accepted_if_jwt),
+        Case("jwt", "iss of another issuer", f"{RFC8725} §3.8; RFC 7519 §4.1.1",
+             lambda live: live.protected("Bearer " + signed(live, iss="https://attacker.example"))),
+        Case("jwt", "iss removed", f"{RFC8725} §3.8",
+             lambda live: live.protected("Bearer " + signed(live, iss=None))),
+        Case("jwt", "aud of another service", f"{RFC8725} §3.9; RFC 7519 §4.1.3",
+             lambda live: live.protected("Bearer " + signed(live, aud="another-api"))),
+        Case("jwt", "aud removed", f"{RFC8725} §3.9",
+             lambda live: live.protected("Bearer " + signed(live, aud=None))),
+        Case("jwt", "aud a list without ours", f"{RFC8725} §3.9; RFC 7519 §4.1.3",
+             lambda live: live.protected("Bearer " + signed(live, aud=[
+                 "another-api", "auth-sandbox"]))),
+    ]  # fmt: skip
+    return cases
+
+
+def audiences(live: Live) -> list[str]:
+    """The audience of the target's tokens, as a list (none where its token is no JWT)."""
+    aud = login_claims(live.issued).get("aud", [])
+    return [aud] if isinstance(aud, str) else list(aud)
+
+
+def as_hmac_secret(secret: Callable[[Live], bytes]) -> Callable[[Live], Reply]:
+    """HS256 under the target's own header (its `kid` kept), the secret made of its keys."""
+    return lambda live: live.protected("Bearer " + forge(
+        {**live.header, "alg": "HS256"}, forged_claims(live), secret(live)))  # fmt: skip
+
+
+def under_kid(kid: Any) -> Callable[[Live], Reply]:
+    """Signed as the app signs, under this `kid` (None: without one)."""
+    return lambda live: live.protected("Bearer " + sign(live, forged_claims(live), kid=kid))
+
+
+def by_the_attacker(header: Callable[[Live], dict]) -> Callable[[Live], Reply]:
+    """The target's own header with these members (None: removed), signed with the
+    attacker's key."""
+
+    def send(live: Live) -> Reply:
+        members = {**live.header, **header(live)}
+        members = {name: value for name, value in members.items() if value is not None}
+        return live.protected("Bearer " + forge(members, forged_claims(live), attacker_key(live)))
+
+    return send
+
+
+def ecdsa(r: int | None, s: int | None) -> Callable[[Live], Reply]:
+    """The app's own token with r or s (None: kept) replaced in its ES256 signature."""
+
+    def send(live: Live) -> Reply:
+        token = signed(live)
+        real_r, real_s = ecdsa_halves(live, token)
+        signature = es256_signature(real_r if r is None else r, real_s if s is None else s)
+        return live.protected("Bearer " + with_part(token, 2, signature))
+
+    return send
+
+
+UNKNOWN_KID = "Wq3qMwZmUUOjyoVHKwJVLc8a3mYqd4a2wiHlNX2shIo"  # a thumbprint's shape, no key's
+
+
+def key_cases() -> list[Case]:
+    """Against a target that signs with a private key and publishes the public one, whose
+    tokens name it by `kid`; to the others, forgeries as garbage as any."""
+    cases = [
+        Case("keys", f"HS256 with the published public key {encoding}, under the right kid",
+             f"{RFC8725} §2.1, §3.1", as_hmac_secret(secret))
+        for encoding, secret in PUBLIC_KEY_AS_SECRET.items()
+    ]  # fmt: skip
+    n = P256_ORDER
+    cases += [
+        Case("keys", "signed by another key of its type, under the right kid", f"{RFC8725} §3.1",
+             by_the_attacker(lambda _live: {})),
+        Case("keys", "an unknown kid, signed with the app's key", "RFC 7515 §4.1.4",
+             under_kid(UNKNOWN_KID), refused_where_keys_are_named),
+        Case("keys", "no kid, signed with the app's key", "RFC 7515 §4.1.4",
+             under_kid(None), refused_where_keys_are_named),
+        Case("keys", "kid a path traversal ('../../../dev/null'), signed with the app's key",
+             OWASP_JWT,
+             under_kid("../../../dev/null"), refused_where_keys_are_named),
+        Case("keys", "kid carrying SQL (\"' OR '1'='1\"), signed with the app's key", OWASP_JWT,
+             under_kid("' OR '1'='1"), refused_where_keys_are_named),
+        Case("keys", "kid empty, signed with the app's key", "RFC 7515 §4.1.4",
+             under_kid(""), refused_where_keys_are_named),
+        # RFC 7515 §4.1.4: a kid is a string; any other is a malformed header, to every JWT.
+        Case("keys", "kid a number, signed with the app's key", "RFC 7515 §4.1.4",
+             under_kid(42)),
+        Case("keys", "kid an object, signed with the app's key", "RFC 7515 §4.1.4",
+             under_kid({"$ne": ""})),
+        Case("keys", "kid a list, signed with the app's key", "RFC 7515 §4.1.4",
+             under_kid(["kid"])),
+        Case("keys", "jwk embedding the attacker's key, under the right kid", f"{RFC8725} §3.10",
+             by_the_attacker(lambda live: {"jwk": attacker_jwk(live)})),
+        Case("keys", "jwk embedding the attacker's key, under its own kid", f"{RFC8725} §3.10",
+             by_the_attacker(lambda live: {"jwk": attacker_jwk(live),
+                                           "kid": attacker_jwk(live)["kid"]})),
+        Case("keys", "jku pointing at a key set we would fetch, under the right kid",
+             f"{RFC8725} §3.10",
+             by_the_attacker(lambda live: {"jku": live.spy_url + "/jwks.json"})),
+        Case("keys", "jku pointing at a key set we would fetch, no kid", f"{RFC8725} §3.10",
+             by_the_attacker(lambda live: {"jku": live.spy_url + "/jwks.json", "kid": None})),
+        Case("keys", "x5u pointing at a certificate we would fetch, under the right kid",
+             f"{RFC8725} §3.10",
+             by_the_attacker(lambda live: {"x5u": live.spy_url + "/cert.pem"})),
+        # CVE-2022-21449: a verifier that skips the range check takes r = s = 0 for any key.
+        Case("keys", "ES256 with r = 0", "FIPS 186-5 §6.4.2; CVE-2022-21449", ecdsa(0, None)),
+        Case("keys", "ES256 with s = 0", "FIPS 186-5 §6.4.2; CVE-2022-21449", ecdsa(None, 0)),
+        Case("keys", "ES256 with r = s = 0", "FIPS 186-5 §6.4.2; CVE-2022-21449", ecdsa(0, 0)),
+        Case("keys", "ES256 with r = n", "FIPS 186-5 §6.4.2", ecdsa(n, None)),
+        Case("keys", "ES256 with s = n", "FIPS 186-5 §6.4.2", ecdsa(None, n)),
+        Case("keys", "ES256 with r = s = n", "FIPS 186-5 §6.4.2", ecdsa(n, n)),
     ]  # fmt: skip
     return cases
 
@@ -353,7 +501,7 @@ def refresh_token_of(live: Live, issued: dict) -> str:
     if "refresh_token" in issued:
         return issued["refresh_token"]
     payload = forged_claims(live, issued, type="refresh", rot=0, jti=None, fresh=None)
-    return forge(HS256, payload, live.key.encode())
+    return sign(live, payload)
 
 
 def new_refresh_token(live: Live) -> str:
@@ -400,15 +548,20 @@ def under_old_signature(**changes) -> Change:
 
 
 def signed_with(key: bytes | None, alg: str = "HS256", **changes) -> Change:
-    """The payload, changed, signed anew with `key` (None: unsigned)."""
-    return lambda _live, token: forge(
-        {"alg": alg, "typ": "JWT"}, apply(payload_of(token), changes), key
+    """The payload, changed, signed anew with `key` (None: unsigned) under the token's header
+    (its `kid` kept) with this alg."""
+    return lambda live, token: forge(
+        {**live.header, "alg": alg}, apply(payload_of(token), changes), key
     )
 
 
-def with_app_key(alg: str = "HS256", **changes) -> Change:
-    """The payload, changed, signed anew with the app's own key: what only an insider makes."""
-    return lambda live, token: signed_with(live.key.encode(), alg, **changes)(live, token)
+def with_app_key(**changes) -> Change:
+    """The payload, changed, signed anew as the app signs: what only an insider makes."""
+    return lambda live, token: sign(live, apply(payload_of(token), changes))
+
+
+def with_app_key_under_its_kin(live: Live, token: str) -> str:
+    return sign(live, payload_of(token), alg=kin(live))
 
 
 def another_logins_sid(live: Live, token: str) -> str:
@@ -454,7 +607,6 @@ def reused(live: Live) -> tuple[dict, str]:
 
 
 def refresh_cases() -> list[Case]:
-    unsigned_header = b64url_json({"alg": "none", "typ": "JWT"})
     return [
         Case("refresh", "the login's refresh token, unchanged (control)", RFC6749,
              refreshed(lambda _live, token: token), renewed_or_off),
@@ -497,14 +649,15 @@ def refresh_cases() -> list[Case]:
         Case("refresh", "alg 'none', no signature", f"{RFC8725} §2.1, §3.1",
              refreshed(signed_with(None, "none")), refused_or_off),
         Case("refresh", "alg 'none' keeping a valid signature", f"{RFC8725} §3.1",
-             refreshed(lambda _live, token: with_part(token, 0, unsigned_header)),
+             refreshed(lambda live, token: with_part(token, 0, unsigned_header(live))),
              refused_or_off),
         Case("refresh", "signed with another key", f"{RFC8725} §3.5",
              refreshed(signed_with(b"your-256-bit-secret")), refused_or_off),
         Case("refresh", "HS256 with an empty key", f"{RFC8725} §3.5",
              refreshed(signed_with(b"")), refused_or_off),
-        Case("refresh", "the app's key under HS512", f"{RFC8725} §3.1",
-             refreshed(with_app_key("HS512")), refused_or_off),
+        Case("refresh", "the app's key under an alg of its kin (HS512 for HS256)",
+             f"{RFC8725} §3.1",
+             refreshed(with_app_key_under_its_kin), refused_or_off),
         Case("refresh", "expired, signed with the app's key", f"RFC 7519 §4.1.4; {ASVS_9}",
              refreshed(with_app_key(exp=1_000_000)), refused_or_off),
         Case("refresh", "no exp, signed with the app's key", f"{RFC8725} §3.10",
@@ -583,6 +736,7 @@ def outage_cases() -> list[Case]:
 
 CATALOGUE: list[Case] = (
     jwt_cases()
+    + key_cases()
     + refresh_cases()
     + logout_cases()
     + paseto_cases()

@@ -1,8 +1,6 @@
 """A live app per strategy (werkzeug's server on a loopback port) and raw HTTP to it."""
 
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import socket
@@ -13,12 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
+from jwt.algorithms import OKPAlgorithm, get_default_algorithms
 from werkzeug.serving import make_server
 
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from strategies.anatomy import decode_jwt
 from tests.conftest import hs256_key
 
 POLL_S = 0.02  # how often the server's loop looks for a shutdown
+JWKS_PATH = "/.well-known/jwks.json"
+# The header of a forgery sent to a target whose token is no JWT: garbage to it, like any.
+HS256 = {"alg": "HS256", "typ": "JWT"}
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Live:
     facts: dict[str, Any] = field(default_factory=dict)
     issued: dict[str, Any] = field(default_factory=dict)
     label: str = ""  # what the catalogue's summary calls it: "jwt + refresh"
+    # The JWK Set the target publishes at JWKS_PATH, as served; None where it answers 404.
+    jwks_document: bytes | None = None
 
     @property
     def spy_url(self) -> str:
@@ -75,6 +80,24 @@ class Live:
     @property
     def key(self) -> str:
         return hs256_key(self.app)
+
+    @property
+    def jwks(self) -> dict | None:
+        return None if self.jwks_document is None else json.loads(self.jwks_document)
+
+    @property
+    def header(self) -> dict:
+        """The header of the target's own tokens (alg, kid) where they are JWTs; else HS256's."""
+        decoded = decode_jwt(self.issued["token"])
+        return dict(HS256) if decoded is None else decoded[0]
+
+    @property
+    def signing_key(self) -> Any:
+        """What signs the target's tokens: its private key where it publishes the public one,
+        else its HS256 key (a key of ours where it has none)."""
+        if self.jwks_document is not None:
+            return self.app.config["JWT_PRIVATE_KEY"]
+        return self.key.encode()
 
     @property
     def scheme(self) -> str:
@@ -127,6 +150,8 @@ def serve(app: Flask, spy: Spy | None = None) -> tuple[Live, Callable[[], None]]
     thread.start()
     live = Live(app, server.server_port, spy)
     live.facts = live.send("GET", "/strategy").json()
+    published = live.send("GET", JWKS_PATH)
+    live.jwks_document = published.body if published.status == 200 else None
     live.issued = live.login()
 
     def stop() -> None:
@@ -140,16 +165,34 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def forge(header: dict, payload: dict, key: bytes | None) -> str:
-    """A JWT made by hand: HMAC-signed with `key` for HS256/HS512, unsigned for anything else."""
-    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
-    digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}.get(header.get("alg", ""))
-    signature = (
-        b""
-        if key is None or digest is None
-        else hmac.new(key, signing_input.encode(), digest).digest()
-    )
-    return f"{signing_input}.{b64url(signature)}"
+# What signs a forgery, by its header's `alg`: PyJWT's algorithms, and RFC 9864's fully
+# specified name of EdDSA over Ed25519. Any other `alg` (none, NONE, ...) is left unsigned.
+ALGORITHMS = {**get_default_algorithms(), "Ed25519": OKPAlgorithm()}
+
+
+def signing_input(header: dict, payload: dict) -> str:
+    return f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
+
+
+def forge(header: dict, payload: dict, key: Any) -> str:
+    """A JWT made by hand, exactly this header and payload, signed by the header's `alg`.
+
+    `key`: bytes for HMAC (HS256, HS512: an empty key, a public key's PEM, ...), a private
+    key of `cryptography` for RS256, ES256, EdDSA and their kin, None for no signature.
+    """
+    text = signing_input(header, payload)
+    algorithm = ALGORITHMS.get(header.get("alg")) if isinstance(header.get("alg"), str) else None
+    signature = b"" if key is None or algorithm is None else algorithm.sign(text.encode(), key)
+    return f"{text}.{b64url(signature)}"
+
+
+def sign(live: Live, payload: dict, **header_changes: Any) -> str:
+    """A JWT as the target signs its own: its header (alg, kid) with these changes (None
+    removes a member) and its key. To a target whose token is no JWT: HS256 under a key of ours.
+    """
+    header = {**live.header, **header_changes}
+    header = {name: value for name, value in header.items() if value is not None}
+    return forge(header, payload, live.signing_key)
 
 
 def claims(user_id: int, **changes) -> dict:
