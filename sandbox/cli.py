@@ -15,6 +15,8 @@ from sandbox import create_app
 from sandbox.commands import users_cli
 from sandbox.compare.report import FORMATS, render, write_outputs
 from sandbox.compare.runner import run_comparison
+from sandbox.keys import keys_cli
+from sandbox.resource_server import resource_server_cli
 from sandbox.strategy_list import as_text, describe_all
 from strategies import registry
 
@@ -182,3 +184,5 @@ def list_strategies(fmt: str) -> None:
 
 
 main.add_command(users_cli)
+main.add_command(keys_cli)
+main.add_command(resource_server_cli)
