@@ -1,20 +1,31 @@
 """`auth-sandbox compare`: every format parses, every strategy and variant is present, files
 are written; the revocation windows, store bytes and round trips follow the strategies' facts."""
 
+import base64
 import csv
 import io
 import json
 from base64 import b64encode
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
 from benchmarks.runner import Options, plan
 from sandbox.cli import main
+from sandbox.compare.forgery import (
+    SIGNING_KEY,
+    TOKEN_STORE,
+    USER_TABLE,
+    leak_yields,
+    verifier_forgery,
+)
 from sandbox.compare.report import TOPICS, render, to_csv, to_json, to_markdown
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.compare.subject import Subject
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import anatomy, registry
-from strategies.anatomy import ENCODED_CREDENTIALS, SIGNED_JSON
+from strategies.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from tests.conftest import CHEAP_HASH
 
 EVENTS = {"logout", "password_change", "user_deletion", "refresh_token_reuse"}
@@ -41,13 +52,15 @@ def test_json_holds_every_measurement_for_every_strategy_and_variant(comparison)
             "revocation",
             "expiry",
             "leak",
+            "verifier_forgery",
+            "leak_yields",
             "tamper",
             "unauthenticated",
             "replay_from_another_client",
             "alg_none_status",
         }
         assert set(result["revocation"]) == EVENTS
-        for timing in ("public", "request", "authenticate", "refused"):
+        for timing in ("public", "request", "sign", "authenticate", "refused"):
             assert result["cost"][timing]["median_ms"] <= result["cost"][timing]["p95_ms"]
             assert result["cost"][timing]["samples"] >= 5
     for claim in parsed["claims"]:
@@ -237,3 +250,161 @@ def test_an_unknown_strategy_is_a_usage_error_listing_the_known_ones():
     result = CliRunner().invoke(main, ["compare", "--strategies", "jwt,kerberos"])
     assert result.exit_code == 2
     assert "kerberos" in result.output and "basic, bearer, jwt" in result.output
+
+
+def jwts_signed_with(comparison: dict[str, Any], algorithm: str) -> list[dict[str, Any]]:
+    """The JWT configurations whose token's header names `algorithm`, keeping no state."""
+    return [
+        r
+        for r in comparison["strategies"].values()
+        if (r["token"]["signature"] or {}).get("algorithm") == algorithm
+        and not r["strategy"]["stateful"]
+    ]
+
+
+def test_a_jwt_s_signature_is_as_long_as_its_algorithm_makes_it(comparison):
+    expected = {"HS256": 32, "RS256": 256, "ES256": 64, "EdDSA": 64}  # RSA-2048; P-256; Ed25519
+    for r in comparison["strategies"].values():
+        signature = r["token"]["signature"]
+        assert (signature is not None) == (r["token"]["kind"] == SIGNED_JSON)
+        if signature is not None:
+            assert signature["bytes"] == expected[signature["algorithm"]]
+    assert all(jwts_signed_with(comparison, algorithm) for algorithm in expected)
+    # A public key's token also names its key (kid): bigger than its signature alone makes it.
+    (hs256,), (eddsa,), (rs256,) = (
+        jwts_signed_with(comparison, a) for a in ("HS256", "EdDSA", "RS256")
+    )
+    assert eddsa["token"]["bytes"] - hs256["token"]["bytes"] > (64 - 32) * 4 / 3
+    assert rs256["token"]["bytes"] - eddsa["token"]["bytes"] == pytest.approx(
+        (256 - 64) * 4 / 3, abs=2
+    )
+
+
+def test_signing_is_timed_on_issue_alone_and_verifying_on_authenticate(comparison):
+    for label, r in comparison["strategies"].items():
+        cost = r["cost"]
+        assert cost["sign"]["samples"] >= 5, label
+        ratio = cost["sign"]["median_ms"] / cost["public"]["median_ms"]
+        assert cost["sign_ratio"] == pytest.approx(ratio, abs=1e-4), label
+        # issue() alone: no password hash, where a Basic request pays one (the default hash
+        # is scrypt, the fixture's a cheap PBKDF2: both cost more than encoding the token)
+        if r["token"]["kind"] == ENCODED_CREDENTIALS and not r["strategy"]["variant_settings"]:
+            assert cost["sign"]["median_ms"] * 10 < cost["authenticate"]["median_ms"], label
+    # An RSA signature costs many HMACs; the fixture's budget is small, the gap is not.
+    (hs256,), (rs256,) = (
+        jwts_signed_with(comparison, "HS256"),
+        jwts_signed_with(comparison, "RS256"),
+    )
+    assert rs256["cost"]["sign"]["median_ms"] > 2 * hs256["cost"]["sign"]["median_ms"]
+    out = io.StringIO()
+    render(comparison, "table", Console(file=out, width=200))
+    assert "sign: issue()" in out.getvalue() and "verify: authenticate" in out.getvalue()
+    for r in comparison["strategies"].values():
+        assert f"{r['cost']['sign']['median_ms']:.3f} ms" in out.getvalue()
+
+
+def test_a_verifier_forges_where_the_key_that_verifies_also_signs(comparison):
+    for label, r in comparison["strategies"].items():
+        forgery, kind, facts = r["verifier_forgery"], r["token"]["kind"], r["strategy"]
+        if facts["publishes_jwks"]:  # public keys: they cannot sign, nor pass for a secret
+            assert forgery["measured"] and forgery["can_forge"] is False, label
+            assert forgery["holds"] == "the JWK Set (1 public key)"
+            signing = [t for t in forgery["tries"] if t["how"].startswith("signed")]
+            confused = [t for t in forgery["tries"] if t not in signing]
+            assert signing and all(t["error"] and t["status"] is None for t in signing)
+            assert len(confused) == 2 and all(t["status"] == 401 for t in confused), label
+        elif kind == SIGNED_JSON:  # the secret that verifies is the secret that signs
+            assert forgery["can_forge"] is True and forgery["accepted"] == 1, label
+            assert forgery["holds"] == "the shared secret (JWT_SECRET_KEY)"
+        elif kind == ENCODED_CREDENTIALS:  # a hash is not the password
+            assert forgery["can_forge"] is False and forgery["tries"][0]["status"] == 401
+        elif kind == OPAQUE and facts["stateful"]:  # whoever can write the store, mints
+            assert forgery["can_forge"] is True and forgery["holds"] == "the token store"
+            assert "token:<SHA256 of a token of its own>" in forgery["how"]
+        else:  # e.g. a PASETO: its public key is published nowhere the interface can see
+            assert not forgery["measured"] and forgery["can_forge"] is None, label
+    answers = {r["verifier_forgery"]["can_forge"] for r in comparison["strategies"].values()}
+    assert {True, False} <= answers
+
+
+def test_a_leaked_signing_key_mints_anyone_and_a_dump_mints_no_one(comparison):
+    for label, r in comparison["strategies"].items():
+        leak, kind = r["leak_yields"], r["token"]["kind"]
+        if kind == ENCODED_CREDENTIALS:
+            assert leak["leaked"] == USER_TABLE
+            # the demo user, the revocation probes' users (one deleted), the sign-cost user
+            assert leak["tried"] >= 4 and leak["accepted"] == 0, label
+        elif kind == OPAQUE and r["strategy"]["stateful"]:
+            assert leak["leaked"] == TOKEN_STORE
+            assert leak["tried"] >= 3 and leak["accepted"] == 0, label  # a key, its end, its value
+        else:
+            assert leak["leaked"] == SIGNING_KEY and leak["yields_tokens"], label
+            (signing,) = leak["signing_files"]
+            if r["strategy"]["publishes_jwks"]:  # the private key signs, not the unused secret
+                assert signing.endswith("private-key.pem") and leak["tried"] == 2, label
+                assert leak["control_status"] is None  # the other file was the control
+            else:
+                assert leak["tried"] == 1 and leak["control_status"] == 401, label
+    text = to_markdown(comparison)
+    assert "every user's identity until the key is rotated" in text
+    assert "no signing key. A dump of its token store" in text
+
+
+@pytest.fixture
+def subject_of(tmp_path, redis_url, redis_prefix, monkeypatch):
+    """A Subject of `name` with these settings, as compare makes one."""
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
+
+    def make(name: str, **settings: Any) -> Subject:
+        folder = str(tmp_path / name)
+        return Subject(throwaway_settings(name, folder, redis_url, redis_prefix, **settings))
+
+    return make
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_verifier_is_weighed_by_what_is_published_not_by_the_algorithm(subject_of, monkeypatch):
+    # An HS256 secret published in the JWK Set (as a JWK of kty "oct"): a verifier can sign.
+    subject = subject_of("jwt")
+    secret = subject.strategy.config["JWT_SECRET_KEY"].encode()
+    published = {"kty": "oct", "k": b64url(secret), "alg": "HS256"}
+    monkeypatch.setattr(subject.strategy, "jwks", lambda: {"keys": [published]})
+    forgery = verifier_forgery(subject)
+    assert forgery["can_forge"] is True
+    assert forgery["holds"] == "the JWK Set (1 key, 1 of them not public)"
+    assert forgery["tries"][0]["status"] == 200
+
+
+def test_a_paseto_that_published_its_public_key_would_be_weighed_as_the_jwts_are(
+    subject_of, monkeypatch
+):
+    if "paseto" not in registry.names():
+        pytest.skip("the PASETO plug-in is not installed")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from jwt.algorithms import OKPAlgorithm
+
+    subject = subject_of("paseto")
+    assert not verifier_forgery(subject)["measured"]  # today: its key is published nowhere
+    paserk = subject.strategy.config["PASETO_SECRET_KEY"].removeprefix("k4.secret.")
+    seed = base64.urlsafe_b64decode(paserk + "=" * (-len(paserk) % 4))[:32]
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    jwk = {**OKPAlgorithm.to_jwk(public, as_dict=True), "alg": "EdDSA"}
+    monkeypatch.setattr(subject.strategy, "jwks", lambda: {"keys": [jwk]})
+    forgery = verifier_forgery(subject)
+    assert forgery["measured"] and forgery["can_forge"] is False
+    assert forgery["accepted"] == 0 and forgery["tried"] == 3
+    # Its signing key, leaked, still makes anyone's token.
+    leak = leak_yields(subject)
+    assert leak["yields_tokens"] and leak["signing_files"] == ["paseto-secret-key"]
+
+
+def test_a_store_that_kept_tokens_themselves_would_yield_them_in_a_dump(subject_of, monkeypatch):
+    # The dump's tries find whatever the store holds: had it kept the token, a dump mints.
+    subject = subject_of("bearer")
+    store, prefix = subject.strategy.store, subject.config["REDIS_KEY_PREFIX"]
+    assert leak_yields(subject)["accepted"] == 0
+    store.set(prefix + "kept-raw", subject.issued["token"])
+    assert leak_yields(subject)["accepted"] >= 1

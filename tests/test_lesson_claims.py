@@ -1,4 +1,4 @@
-"""The lesson's claims (C1 to C11), then ours (A1 to A3), one test each, on a real comparison run.
+"""The lesson's claims (C1 to C11), then ours (A1 to A5), one test each, on a real comparison run.
 
 Each test asserts the measured property as a relation, never a hard-coded figure,
 and the verdict `auth-sandbox compare` gives. Strategies are picked by what their
@@ -20,7 +20,7 @@ def of_kind(comparison: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return found
 
 
-CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3"]
+CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3", "A4", "A5"]
 
 
 def claim(comparison: dict[str, Any], claim_id: str) -> dict[str, str]:
@@ -219,6 +219,50 @@ def test_a3_a_denylist_stores_revoked_logins_not_issued_tokens(comparison):
     for opaque in of_kind(comparison, OPAQUE):
         assert opaque["store"]["keys_per_token"] >= 1
     assert verdict(comparison, "A3") == "wrong"
+
+
+def test_a4_a_jwt_verifier_forges_with_a_shared_secret_not_with_public_keys(comparison):
+    jwts = of_kind(comparison, SIGNED_JSON)
+    shared = [r for r in jwts if not r["strategy"]["publishes_jwks"]]
+    public = [r for r in jwts if r["strategy"]["publishes_jwks"]]
+    assert shared and public
+    for jwt in shared:  # what verifies it signs it: measured, a forged token was accepted
+        forgery = jwt["verifier_forgery"]
+        assert forgery["can_forge"] and forgery["tries"][0]["status"] == 200
+    for jwt in public:  # the JWK Set's keys cannot sign, and no confusion got in
+        forgery = jwt["verifier_forgery"]
+        assert not forgery["can_forge"] and forgery["accepted"] == 0
+        assert all(t["status"] in (None, 401) for t in forgery["tries"])
+    for jwt in jwts:  # but whoever holds the signing key itself mints anyone's token
+        assert jwt["leak_yields"]["yields_tokens"]
+    a4 = claim(comparison, "A4")
+    holds, wrong = a4["evidence"].split("; wrong: ")
+    assert all(r["strategy"]["label"] in holds for r in shared)
+    assert all(r["strategy"]["label"] in wrong.split(".")[0] for r in public)
+    assert f"for {len(jwts)} of {len(jwts)}" in a4["evidence"]
+    assert a4["verdict"] == "holds with a caveat"
+
+
+def test_a5_a_private_key_s_jwt_is_bigger_and_slower_to_sign(comparison):
+    jwts = of_kind(comparison, SIGNED_JSON)
+    (reference,) = [
+        r for r in jwts if not r["strategy"]["publishes_jwks"] and not r["strategy"]["stateful"]
+    ]
+    public = [r for r in jwts if r["strategy"]["publishes_jwks"]]
+    assert public
+    slower = []
+    for jwt in public:  # the size is deterministic: the signature and the kid
+        assert jwt["token"]["bytes"] > reference["token"]["bytes"]
+        assert jwt["token"]["signature"]["bytes"] > reference["token"]["signature"]["bytes"]
+        slower.append(jwt["cost"]["sign"]["median_ms"] > reference["cost"]["sign"]["median_ms"])
+    a5 = claim(comparison, "A5")
+    assert a5["verdict"] == ("holds" if all(slower) else "holds with a caveat")
+    assert f"Against {reference['strategy']['label']} (HS256, 32 B signature)" in a5["evidence"]
+    rs256 = next(r for r in public if r["token"]["signature"]["algorithm"] == "RS256")
+    smallest = min(public, key=lambda r: r["token"]["bytes"])
+    gap = rs256["token"]["bytes"] - smallest["token"]["bytes"]
+    assert gap > 200 and f"an RS256 token is {gap} B bigger than" in a5["evidence"]
+    assert "EdDSA one" in a5["evidence"]  # as small as ES256: the same 64-byte signature
 
 
 def test_claims_never_go_by_a_strategy_s_name(comparison):

@@ -1,4 +1,4 @@
-"""The lesson's claims (C1 to C11, in our own words), then claims of our own (A1 to A3, not
+"""The lesson's claims (C1 to C11, in our own words), then claims of our own (A1 to A5, not
 the lesson's: commonly heard about JWTs), each weighed against the measurements.
 
 Strategies are picked by what their tokens were measured to be (encoded
@@ -417,9 +417,102 @@ def a3(results: Results) -> Claim | None:
     )
 
 
+def algorithm(r: dict[str, Any], size: bool = True) -> str:
+    """A JWT's algorithm (and its signature's size), as its header and signature read."""
+    signature = r["token"]["signature"]
+    if not signature:
+        return "?"
+    return f"{signature['algorithm']}" + (f", {signature['bytes']} B signature" if size else "")
+
+
+def an(name: str) -> str:
+    """The article before a name read letter by letter ("an RS256", "a JWT")."""
+    return "an" if name[:1].upper() in "AEFHILMNORSX" else "a"
+
+
+def a4(results: Results) -> Claim | None:
+    measured = {
+        n: r for n, r in of_kind(results, SIGNED_JSON).items() if r["verifier_forgery"]["measured"]
+    }
+
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        forgery = r["verifier_forgery"]
+        evidence = f"{name} ({algorithm(r, size=False)}): {forgery['holds']}; {forgery['how']}."
+        return evidence, HOLDS if forgery["can_forge"] else WRONG
+
+    claim = each_of(measured, "A4", "A service that can verify a JWT can also forge one.", weigh)
+    if claim is None:
+        return None
+    leaked = [r["leak_yields"] for r in measured.values() if r["leak_yields"]["measured"]]
+    if leaked:
+        minted = sum(leak["yields_tokens"] for leak in leaked)
+        claim = replace(
+            claim,
+            evidence=f"{claim.evidence} Whatever verifies, the key that signs makes anyone's "
+            f"token: alone, in an app of an attacker's own, it made one for a user who never "
+            f"logged in that was accepted, for {minted} of {len(leaked)}.",
+        )
+    return replace(claim, source=OURS)
+
+
+def a5(results: Results) -> Claim | None:
+    signed = of_kind(results, SIGNED_JSON)
+    # What a private key costs, against a JWT signed with a shared secret and nothing else
+    # (no store, no login id in its claims): it publishes no key to verify with.
+    public = {n: r for n, r in signed.items() if r["strategy"]["publishes_jwks"]}
+    shared = [
+        (n, r)
+        for n, r in signed.items()
+        if not r["strategy"]["publishes_jwks"] and not r["strategy"]["stateful"]
+    ]
+    if not public or not shared:
+        return None
+    reference_name, reference = shared[0]
+
+    def ms(r: dict[str, Any], step: str) -> float:
+        return r["cost"][step]["median_ms"]
+
+    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+        size = r["token"]["bytes"] / reference["token"]["bytes"]
+        sign = ms(r, "sign") / ms(reference, "sign")
+        verify = ms(r, "authenticate") / ms(reference, "authenticate")
+        evidence = (
+            f"{name} ({algorithm(r)}): {r['token']['bytes']} B, {size:.1f}×; signs in "
+            f"{ms(r, 'sign'):.3f} ms, {sign:.1f}×; verifies in {ms(r, 'authenticate'):.3f} ms, "
+            f"{verify:.1f}×."
+        )
+        bigger, slower = size > 1, sign > 1
+        return evidence, HOLDS if bigger and slower else CAVEAT if bigger or slower else WRONG
+
+    claim = each_of(
+        public,
+        "A5",
+        "A JWT signed with a private key is bigger and slower to make than one signed with a "
+        "shared secret.",
+        weigh,
+    )
+    assert claim is not None  # `public` is never empty
+    sizes = {r["token"]["signature"]["algorithm"]: r["token"]["bytes"] for r in public.values()}
+    biggest, smallest = max(sizes.values()), min(sizes.values())
+    evidence = (
+        f"Against {reference_name} ({algorithm(reference)}): {reference['token']['bytes']} B, "
+        f"signs in {ms(reference, 'sign'):.3f} ms, verifies in "
+        f"{ms(reference, 'authenticate'):.3f} ms (its authenticate step, which also loads the "
+        f"user). {claim.evidence}"
+    )
+    if biggest > smallest:
+        big = next(name for name, size in sizes.items() if size == biggest)
+        small = " or ".join(name for name, size in sizes.items() if size == smallest)
+        evidence += (
+            f" Among them, {an(big)} {big} token is {biggest - smallest} B bigger than "
+            f"{an(small)} {small} one, and it travels on every request."
+        )
+    return replace(claim, evidence=evidence, source=OURS)
+
+
 CLAIMS: list[Callable[[Results], Claim | None]] = [
     *(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11),
-    *(a1, a2, a3),  # not the lesson's
+    *(a1, a2, a3, a4, a5),  # not the lesson's
 ]
 
 

@@ -12,15 +12,19 @@ from typing import Any
 
 from flask import jsonify
 
+from sandbox import extensions
+from sandbox.compare.forgery import leak_yields, verifier_forgery
 from sandbox.compare.revocation import revocation
 from sandbox.compare.store_use import refresh_round_trips, round_trips, store_use
 from sandbox.compare.subject import Subject
-from sandbox.compare.timing import time_calls
+from sandbox.compare.timing import Timing, time_calls
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port
 from strategies import anatomy
 
 TAMPER_LIMIT = 48
+SIGNER = "sign-cost"  # the user whose tokens the sign cost is timed on
+SIGNER_PASSWORD = "sign-cost-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
 EXPIRY_WATCH_S = 2.5  # with TOKEN_TTL=1; a JWT's times have one-second resolution
 EXPIRY_POLL_S = 0.1
 # A client other than the one that logged in: another loopback address and agent.
@@ -51,6 +55,8 @@ def measure(
         ("logout", lambda: logout(subject)),
         ("revocation", lambda: revocation(subject)),
         ("leak", lambda: leak(subject)),
+        ("verifier_forgery", lambda: verifier_forgery(subject)),
+        ("leak_yields", lambda: leak_yields(subject)),
         ("tamper", lambda: tamper(subject)),
         ("unauthenticated", lambda: unauthenticated(subject)),
         ("replay_from_another_client", lambda: replay_from_another_client(subject)),
@@ -65,6 +71,7 @@ def measure(
             "stateful": strategy.stateful,
             "revocable": strategy.revocable,
             "refresh_tokens": strategy.refresh_tokens,
+            "publishes_jwks": strategy.jwks() is not None,
             "description": strategy.description,
         }
     }
@@ -86,7 +93,18 @@ def token_facts(subject: Subject) -> dict[str, Any]:
         "alphabet": anatomy.alphabet(token),
         "new_each_login": len({token, second, third}) == 3,
         "structure": reading.structure,
+        "signature": signature(token),
     }
+
+
+def signature(token: str) -> dict[str, Any] | None:
+    """A JWT's algorithm (its header's `alg`) and the bytes of its signature; None for others."""
+    parts = anatomy.decode_jwt(token)
+    if parts is None:
+        return None
+    encoded = token.rsplit(".", 1)[1]
+    signed = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    return {"algorithm": parts[0].get("alg"), "bytes": len(signed)}
 
 
 REFRESH_FIELDS = ("refresh_token", "refresh_expires_in")  # in POST /token's body, if issued
@@ -131,8 +149,9 @@ def refused_token(subject: Subject) -> str:
 
 
 def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
-    """Median and p95 of /public (the baseline), /protected, the authenticate step alone,
-    and /protected with a refused token (what a guess costs the server)."""
+    """Median and p95 of /public (the baseline), /protected, the strategy's issue() alone
+    (signing), its authenticate step alone (verifying), and /protected with a refused token
+    (what a guess costs the server)."""
     app, client, header = subject.app, subject.client, subject.header
     refused_header = subject.authorization(refused_token(subject))
 
@@ -144,16 +163,38 @@ def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
     public = time_calls(lambda: client.get("/public"), budget_s)
     request = time_calls(lambda: client.get("/protected", headers=header), budget_s)
     authenticate = time_calls(authenticate_once, budget_s)
+    sign = sign_cost(subject, budget_s)
     refused = time_calls(lambda: client.get("/protected", headers=refused_header), budget_s)
     return {
         "public": public.as_dict(),
         "request": request.as_dict(),
+        "sign": sign.as_dict(),
         "authenticate": authenticate.as_dict(),
         "refused": refused.as_dict(),
         "request_ratio": round(request.ratio_to(public), 2),
+        "sign_ratio": round(sign.ratio_to(public), 4),  # issue() alone may cost a hundredth
         "authenticate_ratio": round(authenticate.ratio_to(public), 2),
         "refused_ratio": round(refused.ratio_to(public), 2),
     }
+
+
+def sign_cost(subject: Subject, budget_s: float) -> Timing:
+    """The strategy's issue() alone, in an app context: POST /token without its password
+    check (a hash that would drown it) or its HTTP. For a user of its own, whose keys in the
+    token store (a stateful strategy's) are deleted afterwards."""
+    app, strategy, store = subject.app, subject.strategy, subject.strategy.store
+    pattern = subject.config["REDIS_KEY_PREFIX"] + "*"
+    before = set(store.scan_iter(match=pattern)) if store is not None else set()
+    subject.add_user(SIGNER, SIGNER_PASSWORD)
+    with app.app_context():
+        user = extensions.users(app).find(SIGNER)
+        assert user is not None
+        timing = time_calls(lambda: strategy.issue(user, SIGNER_PASSWORD), budget_s)
+    if store is not None:
+        added = list(set(store.scan_iter(match=pattern)) - before)
+        for start in range(0, len(added), 500):
+            store.delete(*added[start : start + 500])
+    return timing
 
 
 def store_down(subject: Subject) -> dict[str, Any]:

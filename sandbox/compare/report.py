@@ -12,15 +12,18 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox.compare.claims import LESSON, OURS, keys, window
+from sandbox.compare.forgery import SIGNING_KEY
 
 FORMATS = ("table", "markdown", "json", "csv")
 MAX_WORD = 24  # a terminal column of single words this wide is kept whole (a token: 19)
 
 
 def _ms(cost: dict, step: str) -> str:
-    """The median and p95 of `step` ("request", "authenticate", "refused"), against /public."""
+    """The median and p95 of `step` ("request", "sign", "authenticate", "refused"), and
+    how many times the /public baseline's (a small ratio to two significant digits)."""
     timing, ratio = cost[step], cost[f"{step}_ratio"]
-    return f"{timing['median_ms']:.3f} ms (p95 {timing['p95_ms']:.3f}), {ratio:g}×"
+    times = f"{ratio:.2g}×" if ratio < 0.1 else f"{round(ratio, 2):g}×"
+    return f"{timing['median_ms']:.3f} ms (p95 {timing['p95_ms']:.3f}), {times}"
 
 
 def _kept(gain: dict, method: str) -> str:
@@ -50,7 +53,7 @@ def _token_body(refresh: dict) -> str:
 
 
 def _trips(trips: dict) -> str:
-    return f"{trips['store']} store, {trips['user_table']} SQL"
+    return f"{trips['store']} store\n{trips['user_table']} SQL"
 
 
 def _store_down(down: dict) -> str:
@@ -95,6 +98,32 @@ def _unauthenticated(answers: dict) -> str:
     return f"{answers['missing_status']} / {answers['invalid_status']}"
 
 
+def _size(token: dict) -> str:
+    text = f"{token['bytes']} B ({token['header_bytes']} B)"
+    signature = token["signature"]
+    if signature is None:
+        return text
+    return f"{text}\n{signature['algorithm']}: {signature['bytes']} B signature"
+
+
+def _forges(forgery: dict) -> str:
+    """What a service that verifies holds, and whether a token it made was accepted."""
+    if not forgery["measured"]:
+        return f"not measured: {forgery['why']}"
+    answer = "yes" if forgery["can_forge"] else "no"
+    return f"{answer}: it holds {forgery['holds']}; {forgery['how']}"
+
+
+def _leak_yields(leak: dict) -> str:
+    if leak["leaked"] != SIGNING_KEY:
+        return f"no signing key. A dump of {leak['leaked']}: {leak['how']}"
+    if not leak["measured"]:
+        return f"not measured: {leak['how']}"
+    if leak["yields_tokens"]:
+        return f"every user's identity until the key is rotated: {leak['how']}"
+    return f"no token: {leak['how']}"
+
+
 Cell = Callable[[dict[str, Any]], str]
 
 
@@ -112,10 +141,7 @@ TOPICS = [
         "The token",
         [
             ("token", lambda r: r["token"]["example"]),
-            (
-                "size (header)",
-                lambda r: f"{r['token']['bytes']} B ({r['token']['header_bytes']} B)",
-            ),
+            ("size (header)", lambda r: _size(r["token"])),
             ("what it is", lambda r: f"{r['token']['kind']}, {r['token']['alphabet']}"),
             ("new per login", lambda r: "yes" if r["token"]["new_each_login"] else "no"),
             ("expires", lambda r: _expiry(r["expiry"])),
@@ -126,11 +152,14 @@ TOPICS = [
         [
             ("round trips", lambda r: _trips(r["round_trips"])),
             ("GET /protected", lambda r: _ms(r["cost"], "request")),
-            ("authenticate step", lambda r: _ms(r["cost"], "authenticate")),
+            ("sign: issue()", lambda r: _ms(r["cost"], "sign")),
+            ("verify: authenticate", lambda r: _ms(r["cost"], "authenticate")),
             ("a refused guess", lambda r: _ms(r["cost"], "refused")),
         ],
         "Medians (p95), and × the /public baseline: the same route without authentication. "
-        "Round trips: store commands and user-table (SQL) queries of one request.",
+        "Sign: the strategy's issue() alone (POST /token without its password check); verify: "
+        "its authenticate step alone. Round trips: store commands and user-table (SQL) queries "
+        "of one request.",
     ),
     Topic(
         "What the server keeps",
@@ -156,6 +185,17 @@ TOPICS = [
         "Each token tried on the request right after the event. 0 s: refused. ≤N s: still "
         "accepted, N is what was left of its life (an upper bound: nothing was waited out). "
         "No end: it never expires. n/a: no such event there (the status it answered).",
+    ),
+    Topic(
+        "Who can make a token",
+        [
+            ("a service that verifies can also forge", lambda r: _forges(r["verifier_forgery"])),
+            ("what a leaked signing key yields", lambda r: _leak_yields(r["leak_yields"])),
+        ],
+        "Tried in-process: a token made with what a verifier holds, or with what leaked, sent "
+        "to /protected (200: accepted). A verifier holds the published JWK Set, else the key "
+        "that verifies a token, else the token store or the password hashes it checks against. "
+        "A leaked key: each key file of the server, alone, in an app of the attacker's own.",
     ),
     Topic(
         "Attacks and mistakes",
