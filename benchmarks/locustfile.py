@@ -30,7 +30,9 @@ that issues no refresh tokens (`refresh_tokens` false in GET /strategy) cannot
 run it: each user records one failure saying so and stops.
 
 Users log in as `--usernames` (comma-separated, taken in turn) with `--password`;
-the defaults are the lesson's demo user, seeded in development.
+the defaults are the lesson's demo user, seeded in development. `--protected-path`
+names the authenticated route that steady and refresh call (default /protected):
+the bench points it at a peer's route, e.g. benchmarks/peer_app.py's.
 """
 
 import itertools
@@ -70,6 +72,12 @@ def add_arguments(parser: LocustArgumentParser) -> None:
         help="refresh: replay the spent refresh token after every Mth refresh (0: never).",
     )
     parser.add_argument(
+        "--protected-path",
+        default="/protected",
+        env_var="AUTH_SANDBOX_PROTECTED_PATH",
+        help="steady, refresh: the authenticated route to call.",
+    )
+    parser.add_argument(
         "--usernames",
         default="alesanchezr",
         env_var="AUTH_SANDBOX_USERNAMES",
@@ -96,6 +104,7 @@ class StrategyUser(FastHttpUser):
         }
         # Each scenario is the method of its name; `login` is the storm itself.
         self.scenario = getattr(self, options.scenario)
+        self.protected = options.protected_path
         with self.client.get("/strategy", catch_response=True) as response:
             facts = response.json()
             cannot_refresh = options.scenario == "refresh" and not facts.get("refresh_tokens")
@@ -134,7 +143,7 @@ class StrategyUser(FastHttpUser):
         if self.header is None:  # the login at start failed; try again
             self.header = self.login()
             return
-        self.client.get("/protected", headers=self.header)
+        self.client.get(self.protected, headers=self.header)
 
     def public(self) -> None:
         self.client.get("/public")
@@ -145,7 +154,7 @@ class StrategyUser(FastHttpUser):
             return
         if self.calls < self.refresh_every:
             self.calls += 1
-            self.client.get("/protected", headers=self.header)
+            self.client.get(self.protected, headers=self.header)
             return
         self.calls = 0
         spent = self.refresh_token

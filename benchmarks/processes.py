@@ -15,6 +15,8 @@ import psutil
 from sandbox.processes import flags, free_port, stop, wait_for_http
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+SANDBOX_APP = "sandbox:create_app()"  # what gunicorn serves, unless a target names another
+PROTECTED = "/protected"
 
 
 class BenchError(Exception):
@@ -29,6 +31,7 @@ class Load:
     locust_workers: int
     refresh_every: int = 10  # the refresh scenario: /protected calls per refresh (0: none)
     reuse_every: int = 10  # and refreshes per replay of a spent refresh token (0: never)
+    path: str = PROTECTED  # the authenticated route that steady and refresh call
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,9 @@ class Credentials:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], workers: int, threads: int, cwd: str
+    env: dict[str, str], workers: int, threads: int, cwd: str, app: str = SANDBOX_APP
 ) -> Iterator[tuple[str, psutil.Process]]:
-    """gunicorn serving the app on a free loopback port, run in `cwd`.
+    """gunicorn serving `app` (the sandbox's, by default) on a free loopback port, run in `cwd`.
 
     `cwd` is a folder of the bench's own: a `.env` where the user runs the bench must
     not fill in a setting that the throwaway instance leaves unset.
@@ -53,7 +56,7 @@ def gunicorn(
         "--bind": f"127.0.0.1:{port}",
         "--log-level": "warning",
     }
-    command = [sys.executable, "-m", "gunicorn", *flags(options), "sandbox:create_app()"]
+    command = [sys.executable, "-m", "gunicorn", *flags(options), app]
     server = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -72,6 +75,7 @@ def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> fl
         "--scenario": load.scenario,
         "--refresh-every": load.refresh_every,
         "--reuse-every": load.reuse_every,
+        "--protected-path": load.path,
         "--usernames": ",".join(login.usernames),
         "--password": login.password,
     }

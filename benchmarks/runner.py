@@ -10,6 +10,12 @@ one run, so a refresh's cost is that phase's CPU per request, set against the
 target's own /protected calls. `--scenario refresh` runs the client's flow instead
 (calls, a refresh every N, a replay of a spent refresh token every M refreshes),
 on the targets that issue refresh tokens only.
+
+Beside each target that runs a strategy as it comes (no variant) and verifies
+with flask-jwt-extended (its app installs the extension, and keeps no state per
+request), a peer runs in the steady scenario: the same app and configuration with
+the lesson's route, `@jwt_required()` (benchmarks/peer_app.py), so that the
+strategy's own verification is measured against the library's in the same run.
 """
 
 import os
@@ -24,8 +30,18 @@ from typing import Any
 
 import requests
 
+from benchmarks import peer_app
 from benchmarks.cpu import CPUSampler, steady_state
-from benchmarks.processes import BenchError, Credentials, Load, gunicorn, read_stats, run_locust
+from benchmarks.processes import (
+    PROTECTED,
+    SANDBOX_APP,
+    BenchError,
+    Credentials,
+    Load,
+    gunicorn,
+    read_stats,
+    run_locust,
+)
 from sandbox import create_app, extensions, provenance
 from sandbox.config import (
     DEMO_PASSWORD,
@@ -43,6 +59,7 @@ __all__ = [
     "BenchError",
     "Options",
     "check_store",
+    "peers",
     "plan",
     "refresh_phases",
     "run_bench",
@@ -50,6 +67,7 @@ __all__ = [
 
 LOADTEST_PASSWORD = "load-test-password"  # noqa: S105 - seeded into a throwaway instance
 BASELINE = "baseline (/public)"
+PEER = "flask-jwt-extended's @jwt_required"  # a peer's label: "jwt (flask-jwt-extended's ...)"
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,16 @@ class Target:
     settings: Mapping[str, Any] = field(default_factory=dict)
     # A refresh phase: refreshes only, whose cost is set against this target's /protected calls.
     reference: str | None = None
+    # A peer: this target's configuration served by another app (gunicorn's `app`), whose
+    # authenticated route (`path`) is set against the /protected calls of `peer_of`.
+    peer_of: str | None = None
+    app: str = SANDBOX_APP
+    path: str = PROTECTED
+
+    @property
+    def configuration(self) -> str:
+        """The label of the target whose configuration this one runs."""
+        return self.reference or self.peer_of or self.label
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,7 @@ class Options:
     rounds: int = 1
     refresh_every: int = 10  # --scenario refresh: /protected calls per refresh
     reuse_every: int = 10  # --scenario refresh: refreshes per replay of a spent refresh token
+    peers: bool = True  # steady: the @jwt_required peer beside the targets it applies to
 
     def load(self, target: Target) -> Load:
         # A refresh phase runs as long as its target, for a steady window as long as its own.
@@ -87,23 +116,57 @@ class Options:
             self.locust_workers,
             self.refresh_every,
             self.reuse_every,
+            target.path,
         )
 
 
 def plan(options: Options) -> list[Target]:
-    """The baseline first, then each strategy and each of its variants.
+    """The baseline first, then each strategy and each of its variants, as compare has them.
 
     A deployment (`--host`) runs as it is configured: no variant can be applied to it.
     """
-    targets = [Target(BASELINE, options.strategies[0], "public")]
-    for name in options.strategies:
-        targets.append(Target(name, name, options.scenario))
-        variants = {} if options.host else registry.load(name).variants
-        targets += [
-            Target(f"{name} + {variant}", name, options.scenario, settings)
-            for variant, settings in variants.items()
-        ]
-    return targets
+    baseline = Target(BASELINE, options.strategies[0], "public")
+    if options.host:
+        return [baseline, *(Target(name, name, options.scenario) for name in options.strategies)]
+    return [baseline] + [
+        Target(label, name, options.scenario, settings)
+        for label, name, settings in registry.configurations(options.strategies)
+    ]
+
+
+def peers(
+    targets: list[Target], options: Options, jwt_extended: Mapping[str, bool]
+) -> list[Target]:
+    """The targets, each followed by its @jwt_required peer where one applies.
+
+    `jwt_extended` is each target's fact: its configured app installs flask-jwt-extended
+    and keeps no state per request (which the peer's route would not check). A peer
+    runs beside a strategy as it comes (no variant), in the steady scenario, on servers
+    of the bench's own: a deployment's routes are its own.
+    """
+    if options.host or not options.peers or options.scenario != "steady":
+        return targets
+    planned = []
+    for target in targets:
+        planned.append(target)
+        if target.label != BASELINE and not target.settings and jwt_extended.get(target.label):
+            planned.append(
+                Target(
+                    f"{target.label} ({PEER})",
+                    target.strategy,
+                    target.scenario,
+                    target.settings,
+                    peer_of=target.label,
+                    app=peer_app.APP,
+                    path=peer_app.PATH,
+                )
+            )
+    return planned
+
+
+def installs_jwt_extended(config: Mapping[str, Any]) -> bool:
+    """The app that `config` configures installs flask-jwt-extended: a peer route can run on it."""
+    return peer_app.exposes_jwt_extended(create_app(config))
 
 
 def refresh_phases(
@@ -178,6 +241,22 @@ def server_env(config: Mapping[str, Any]) -> dict[str, str]:
     return env
 
 
+def published_algorithm(url: str) -> str | None:
+    """The `alg` of the keys the server publishes at /.well-known/jwks.json (RFC 7517).
+
+    None where it publishes none (a 404: a shared secret, or no JWT), or keys of several.
+    """
+    try:
+        response = requests.get(f"{url}/.well-known/jwks.json", timeout=10)
+        if response.status_code != 200:
+            return None
+        algorithms = {key.get("alg") for key in response.json()["keys"]}
+    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError):
+        return None  # not a JWK Set: no algorithm to read
+    found = algorithms.pop() if len(algorithms) == 1 else None
+    return found if isinstance(found, str) else None
+
+
 def measure_target(
     target: Target,
     options: Options,
@@ -200,17 +279,24 @@ def measure_target(
         result["reference"] = target.reference
     elif target.scenario == "refresh":
         result["refresh_every"], result["reuse_every"] = load.refresh_every, load.reuse_every
+    if target.peer_of is not None:
+        result["peer_of"], result["path"] = target.peer_of, target.path
     sampler = None
     with ExitStack() as stack:
         url = options.host
         if config is not None:  # a deployment's server CPU cannot be read
             url, server = stack.enter_context(
                 gunicorn(
-                    server_env(config), options.workers, options.threads, config["INSTANCE_PATH"]
+                    server_env(config),
+                    options.workers,
+                    options.threads,
+                    config["INSTANCE_PATH"],
+                    target.app,
                 )
             )
             sampler = stack.enter_context(CPUSampler(server))
         assert url is not None
+        result["signing_algorithm"] = published_algorithm(url)
         locust_cpu = run_locust(url, load, login, csv_prefix)
     result |= read_stats(csv_prefix)
     result["locust_cpu_s"] = round(locust_cpu, 2)
@@ -240,17 +326,27 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
         else:
             store = stack.enter_context(measurement_redis(settings["REDIS_URL"], prefix))
             instance = os.path.join(workdir, "instance")
-            configs = {
+            throwaway = {
                 t.label: throwaway_settings(t.strategy, instance, store.url, prefix, **t.settings)
                 for t in targets
             }
-            strategies = {label: configure(c).strategy for label, c in configs.items() if c}
+            configs.update(throwaway)
+            strategies = {label: configure(c).strategy for label, c in throwaway.items()}
             check_store(store, options.workers, strategies)
             refresh_tokens = {label: s.refresh_tokens for label, s in strategies.items()}
             source = "says each configured strategy"
+            # Each fact a peer needs, asked of the targets that could have one (see peers()).
+            candidates = peers(targets, options, {t.label: True for t in targets})
+            jwt_extended = {
+                t.peer_of: not strategies[t.peer_of].stateful
+                and installs_jwt_extended(throwaway[t.peer_of])
+                for t in candidates
+                if t.peer_of is not None
+            }
+            targets = peers(targets, options, jwt_extended)
         targets, skipped = refresh_phases(targets, options, refresh_tokens, source)
-        for target in targets:  # a phase runs its target's configuration
-            configs.setdefault(target.label, configs[target.reference or target.label])
+        for target in targets:  # a phase or a peer runs its target's configuration
+            configs.setdefault(target.label, configs[target.configuration])
         seeded = configs[targets[0].label]
         if seeded is not None:  # not a deployment: the throwaway instance needs its users
             progress("seeding the load-test users")

@@ -6,7 +6,10 @@ Not part of the default test run (pytest collects `tests/` only):
 
 `public_lookup` is the baseline: the user-table read that /public does too.
 Basic pays werkzeug's default password hash (PASSWORD_HASH_METHOD) on every call;
-`basic + cache` shows it with BASIC_AUTH_CACHE_TTL.
+`basic + cache` shows it with BASIC_AUTH_CACHE_TTL. `jwt_required` is the peer of
+each configuration whose app verifies with flask-jwt-extended: the same token
+through the library's `@jwt_required()` path (benchmarks/peer_app.py), against
+`authenticate`'s one PyJWT pass.
 """
 
 from collections.abc import Mapping
@@ -15,19 +18,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from benchmarks import peer_app
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from sandbox.users import User
 from strategies import base, registry
 
-Case = tuple[str, Mapping[str, Any]]  # (strategy, its settings)
-
-CASES: dict[str, Case] = {name: (name, {}) for name in registry.names()} | {
-    f"{name} + {variant}": (name, settings)
-    for name in registry.names()
-    for variant, settings in registry.load(name).variants.items()
+# (strategy, its settings) by label: each strategy and variant, as compare and bench label them.
+CASES: dict[str, tuple[str, Mapping[str, Any]]] = {
+    label: (name, settings) for label, name, settings in registry.configurations(registry.names())
 }
 
 
@@ -37,12 +39,17 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     return create_app(throwaway_settings(name, str(tmp_path), None, "bench:", **settings))
 
 
-def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:
-    client = app.test_client()
-    login = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
+def bearer_header(app: Flask) -> dict[str, str]:
+    login = app.test_client().post(
+        "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    )
     issued = login.json
     assert issued is not None, login.status_code
-    header = {"Authorization": f"{issued['token_type']} {issued['token']}"}
+    return {"Authorization": f"{issued['token_type']} {issued['token']}"}
+
+
+def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:
+    header = bearer_header(app)
     strategy = extensions.strategy(app)
 
     def authenticate() -> base.User:
@@ -50,6 +57,22 @@ def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:
             return strategy.authenticate()
 
     assert benchmark(authenticate).username == DEMO_USERNAME
+
+
+def test_jwt_required(benchmark: BenchmarkFixture, app: Flask) -> None:
+    """The peer's path: flask-jwt-extended verifies, then the user is read by its identity."""
+    if not peer_app.exposes_jwt_extended(app) or extensions.strategy(app).stateful:
+        pytest.skip("no @jwt_required peer: the app does not verify with flask-jwt-extended alone")
+    header = bearer_header(app)
+    users = extensions.users(app)
+
+    def jwt_required() -> User | None:
+        with app.test_request_context(peer_app.PATH, headers=header):
+            verify_jwt_in_request()
+            return users.get(int(get_jwt_identity()))
+
+    user = benchmark(jwt_required)
+    assert user is not None and user.username == DEMO_USERNAME
 
 
 def test_public_lookup(benchmark: BenchmarkFixture, tmp_path: Path) -> None:

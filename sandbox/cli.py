@@ -130,6 +130,13 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> No
     help="--scenario refresh: send the spent refresh token again (401 expected, then a new "
     "login) after every Nth refresh (0: never).",
 )
+@click.option(
+    "--peers/--no-peers",
+    default=True,
+    show_default=True,
+    help="steady: beside each strategy whose app verifies with flask-jwt-extended, the same "
+    "configuration behind its @jwt_required() (benchmarks/peer_app.py), in the same run.",
+)
 @whole_number("--duration", 10, "Seconds of load per target.")
 @whole_number("--users", 20, "Concurrent locust users.")
 @whole_number("--workers", 2, "gunicorn workers (one per core here).")

@@ -19,16 +19,29 @@ import pytest
 from flask import Flask, jsonify
 from werkzeug.serving import make_server
 
+from benchmarks import peer_app
 from benchmarks.cpu import steady_window
 from benchmarks.processes import Credentials, Load, read_stats, run_locust
 from benchmarks.report import summarize, table
-from benchmarks.runner import BASELINE, BenchError, Options, check_store, plan, refresh_phases
+from benchmarks.runner import (
+    BASELINE,
+    BenchError,
+    Options,
+    check_store,
+    installs_jwt_extended,
+    peers,
+    plan,
+    refresh_phases,
+)
+from sandbox import create_app
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from sandbox.processes import free_port, stop, wait_for_http
 from sandbox.redis_server import MeasurementRedis, RedisServer
 from strategies import registry
 from tests.conftest import CHEAP_HASH, configured, need_service
 
 BIN = Path(sys.executable).parent
+PEER = "jwt (flask-jwt-extended's @jwt_required)"
 
 
 @pytest.mark.redis
@@ -48,10 +61,26 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     bench = json.loads((outdir / "results.json").read_text())
     labels = [target["target"] for target in bench["targets"]]
     phases = {t["reference"]: t["target"] for t in bench["targets"] if t.get("reference")}
-    assert [label for label in labels if label not in phases.values()] == [
+    peer_of = {t["peer_of"]: t["target"] for t in bench["targets"] if t.get("peer_of")}
+    added = {*phases.values(), *peer_of.values()}
+    assert [label for label in labels if label not in added] == [
         t.label for t in plan(Options(strategies=registry.names()))
     ]
     assert labels[0] == BASELINE
+    # The @jwt_required peer runs right after jwt, and only there (the one strategy as it
+    # comes whose app verifies with flask-jwt-extended), and calls its own route.
+    assert peer_of == {"jwt": PEER}
+    assert labels.index(PEER) == labels.index("jwt") + 1
+    peer = bench["targets"][labels.index(PEER)]
+    assert set(peer["endpoints"]) == {"GET /strategy", "POST /token", f"GET {peer_app.PATH}"}
+    assert peer["endpoints"][f"GET {peer_app.PATH}"]["requests"] > 0
+    # Each target's algorithm, as its server publishes it at /.well-known/jwks.json.
+    algorithms = {t["target"]: t["signing_algorithm"] for t in bench["targets"]}
+    assert {label: alg for label, alg in algorithms.items() if alg} == {
+        "jwt + RS256": "RS256",
+        "jwt + ES256": "ES256",
+        "jwt + EdDSA": "EdDSA",
+    }
     # A refresh phase follows each target that issues refresh tokens, and only those.
     assert set(phases) == {"jwt + refresh", "jwt + refresh + denylist"}
     for reference, phase in phases.items():
@@ -71,6 +100,16 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
             assert target["endpoints"]["POST /token/refresh"]["requests"] > 0
     report = (outdir / "report.md").read_text()
     assert all(f"| {label} |" in report for label in labels)
+    for label in ("jwt + EdDSA", "jwt + ES256"):
+        (line,) = [x for x in report.splitlines() if x.startswith(f"- {label}: server CPU")]
+        assert "x (target <= 1.25x): " in line
+    assert "- jwt + RS256: server CPU per request " in report
+    assert "(no target: RS256's costly side is its signing at POST /token" in report
+    assert "## One-pass verification against flask-jwt-extended's @jwt_required" in report
+    if peer["peer_cpu_ratio"] is None:  # 3 s may leave no steady window past the logins
+        assert "- jwt: no figure: the run was too short" in report
+    else:
+        assert "- jwt: one-pass verification saves " in report
     assert "## Refresh tokens" in report
     # 3 s is too short a phase for a window past the logins: no refresh ratio, and it says so.
     assert "- jwt + refresh: a refresh " in report
@@ -92,11 +131,79 @@ def test_variants_run_beside_their_strategy():
         "jwt + denylist",
         "jwt + refresh",
         "jwt + refresh + denylist",
+        "jwt + RS256",
+        "jwt + ES256",
+        "jwt + EdDSA",
+    ]
+    # The same list as compare's, settings too.
+    assert [(t.label, t.strategy, dict(t.settings)) for t in targets[1:]] == [
+        (c.label, c.name, dict(c.settings)) for c in registry.configurations(["basic", "jwt"])
     ]
     assert targets[0].scenario == "public"
     assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}
+    assert targets[-1].settings == {"JWT_ALGORITHM": "EdDSA"}
+    assert all(t.app == "sandbox:create_app()" and t.path == "/protected" for t in targets)
     deployment = plan(Options(strategies=["basic"], host="http://127.0.0.1:8000"))
     assert [t.label for t in deployment] == [BASELINE, "basic"]  # its settings are its own
+
+
+def test_the_jwt_required_peer_runs_right_after_the_strategy_as_it_comes():
+    options = Options(strategies=["basic", "jwt"])
+    targets = plan(options)
+    facts = {"basic": False, "jwt": True, "jwt + EdDSA": True}  # as each configured app says
+    planned = peers(targets, options, facts)
+    assert [t.label for t in planned[3:6]] == ["jwt", PEER, "jwt + denylist"]
+    peer = planned[4]
+    assert (peer.strategy, dict(peer.settings), peer.peer_of) == ("jwt", {}, "jwt")
+    assert (peer.app, peer.path) == (peer_app.APP, peer_app.PATH)
+    assert peer.configuration == "jwt"  # it runs jwt's configuration, on its own app
+    assert options.load(peer).path == peer_app.PATH
+    assert len(planned) == len(targets) + 1  # a variant gets none, whatever its facts
+    # Decided by the facts, never by a name: a "basic" whose app installs the library gets one.
+    assert [t.label for t in peers(targets, options, {"basic": True})][1:3] == [
+        "basic",
+        "basic (flask-jwt-extended's @jwt_required)",
+    ]
+    # Only in the steady scenario, on servers of the bench's own, and not with --no-peers.
+    for other in (
+        Options(["jwt"], scenario="login"),
+        Options(["jwt"], scenario="refresh"),
+        Options(["jwt"], host="http://127.0.0.1:8000"),
+        Options(["jwt"], peers=False),
+    ):
+        assert peers(plan(other), other, facts) == plan(other)
+
+
+def test_whether_an_app_installs_flask_jwt_extended_is_asked_of_the_app(tmp_path):
+    def settings(name: str, **more) -> dict:
+        return throwaway_settings(name, str(tmp_path / name), None, "test:", **more)
+
+    assert installs_jwt_extended(settings("jwt"))
+    assert installs_jwt_extended(settings("jwt", JWT_ALGORITHM="EdDSA"))
+    assert not installs_jwt_extended(settings("basic"))
+    with pytest.raises(RuntimeError, match="does not install flask-jwt-extended"):
+        peer_app.create_app(settings("basic"))
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "EdDSA"])
+def test_the_peer_route_answers_as_protected_does(tmp_path, algorithm):
+    config = throwaway_settings("jwt", str(tmp_path), None, "test:", JWT_ALGORITHM=algorithm)
+    client = peer_app.create_app({**config, "PASSWORD_HASH_METHOD": CHEAP_HASH}).test_client()
+    issued = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
+    header = {"Authorization": f"Bearer {issued.json['token']}"}
+    ours, peer = client.get("/protected", headers=header), client.get(peer_app.PATH, headers=header)
+    assert (
+        (peer.status_code, peer.json)
+        == (ours.status_code, ours.json)
+        == (
+            200,
+            {"id": ours.json["id"], "username": DEMO_USERNAME},
+        )
+    )
+    # Refused through the app's error table, as /protected refuses: 401, never the library's 422.
+    for refused in ({}, {"Authorization": "Bearer not.a.token"}):
+        assert client.get(peer_app.PATH, headers=refused).status_code == 401
+    assert create_app(config).url_map.bind("").test(peer_app.PATH) is False  # the sandbox's own
 
 
 def test_without_a_shared_redis_a_stateful_strategy_refuses_several_workers():
@@ -189,7 +296,7 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     facts = {t.label: t.settings.get("REFRESH_TOKEN_TTL", 0) > 0 for t in targets}
     steady, skipped = refresh_phases(targets, Options(strategies=["bearer", "jwt"]), facts, "x")
     assert skipped == []
-    assert [(t.label, t.scenario, t.reference) for t in steady[-4:]] == [
+    assert [(t.label, t.scenario, t.reference) for t in steady[4:8]] == [
         ("jwt + refresh", "steady", None),
         ("jwt + refresh (POST /token/refresh)", "refresh", "jwt + refresh"),
         ("jwt + refresh + denylist", "steady", None),
@@ -199,8 +306,10 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
             "jwt + refresh + denylist",
         ),
     ]
-    assert steady[-1].settings == targets[-1].settings  # its target's configuration
-    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[-1])
+    assert steady[7].settings == steady[6].settings  # its target's configuration
+    assert steady[7].configuration == "jwt + refresh + denylist"
+    assert len(steady) == len(targets) + 2  # the key-pair variants issue none
+    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[7])
     assert (phase.scenario, phase.refresh_every, phase.reuse_every) == ("refresh", 0, 0)
 
     # Decided by the facts given, never by a name: a deployment's "bearer" that says it does.
@@ -213,7 +322,8 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     assert [t.label for t in kept] == [BASELINE, "jwt + refresh", "jwt + refresh + denylist"]
     assert skipped == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): bearer, jwt, jwt + denylist."
+        "configured strategy): bearer, jwt, jwt + denylist, jwt + RS256, jwt + ES256, "
+        "jwt + EdDSA."
     ]
     with pytest.raises(BenchError, match="none of bearer issues them"):
         refresh_phases(plan(Options(["bearer"])), Options(["bearer"], scenario="refresh"), {}, "x")
@@ -303,6 +413,82 @@ def test_the_report_holds_a_refresh_against_a_protected_call_and_marks_every_tar
     assert bench["warnings"] == []
 
 
+def test_key_pair_targets_are_held_by_their_algorithm_and_rs256_is_shown_without_one():
+    def signed(target: str, cpu: float, algorithm: str) -> dict:
+        return protected(target, 1000, cpu, 10) | {"signing_algorithm": algorithm}
+
+    bench = summarize(
+        {
+            "rounds": [
+                [
+                    measured(BASELINE, 1000, 0.8),
+                    protected("jwt", 1000, 0.96, 10),  # HS256: publishes no key
+                    signed("jwt + RS256", 1.6, "RS256"),
+                    signed("jwt + ES256", 0.96, "ES256"),
+                    signed("jwt + EdDSA", 1.04, "EdDSA"),
+                ]
+            ]
+        }
+    )
+    lines = table(bench)
+    assert "- jwt: server CPU per request 1.2x (target <= 1.2x): met" in lines
+    assert "- jwt + ES256: server CPU per request 1.2x (target <= 1.25x): met" in lines
+    assert "- jwt + EdDSA: server CPU per request 1.3x (target <= 1.25x): MISSED" in lines
+    assert "- jwt + EdDSA: throughput 1x (target >= 0.8x): met" in lines
+    # RS256: shown against the baseline, with why it has no target, and no check of its own.
+    assert not [c for c in bench["checks"] if c["target"] == "jwt + RS256"]
+    (rs256,) = [line for line in lines if line.startswith("- jwt + RS256")]
+    assert rs256.startswith("- jwt + RS256: server CPU per request 2x, throughput 1x (no target: ")
+    assert "its signing at POST /token" in rs256
+    assert "verifying with the public key, on every request, is cheap" in rs256
+
+
+def peer(rps: float, cpu: float | None, p50: float, steady: bool = True) -> dict:
+    path = f"GET {peer_app.PATH}"
+    return measured(
+        PEER,
+        rps,
+        cpu,
+        steady,
+        peer_of="jwt",
+        path=peer_app.PATH,
+        endpoints=endpoints(**{path: (1000, 0, p50)}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("peer_cpu", "steady", "verdict"),
+    [
+        (
+            0.75,
+            True,
+            "- jwt: one-pass verification saves ~0.15 ms of server CPU per request (1.25x): "
+            "/protected 0.6 ms, @jwt_required 0.75 ms; median latency 10 ms against 12 ms",
+        ),
+        (0.61, True, "- jwt: one-pass verification saves no server CPU this run can tell (1.017x"),
+        (0.5, True, "- jwt: one-pass verification saves nothing here: @jwt_required used 0.10 ms"),
+        (0.75, False, "- jwt: no figure: the run was too short for a steady-state window"),
+    ],
+)
+def test_the_report_says_what_one_pass_verification_saves_as_measured(peer_cpu, steady, verdict):
+    rounds = [
+        [
+            measured(BASELINE, 1000, 0.5),
+            protected("jwt", 1000, 0.6, 10),
+            peer(900, peer_cpu, 12, steady),
+        ]
+    ]
+    bench = summarize({"rounds": rounds})
+    lines = table(bench)
+    assert "## One-pass verification against flask-jwt-extended's @jwt_required" in lines
+    assert [line for line in lines if line.startswith(verdict)]
+    # The peer is the library's, not ours: shown in the table, held to no target.
+    assert f"| {PEER} |" in "\n".join(lines)
+    assert [c["target"] for c in bench["checks"]] == ["jwt", "jwt"]
+    warned = [w for w in bench["warnings"] if w.startswith(PEER)]
+    assert bool(warned) is not steady
+
+
 def test_a_refresh_phase_without_a_window_past_its_logins_gives_no_ratio():
     rounds = [
         [
@@ -389,7 +575,7 @@ def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path
     assert [t["target"] for t in flows] == ["jwt + refresh", "jwt + refresh + denylist"]
     assert bench["skipped"] == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): jwt, jwt + denylist."
+        "configured strategy): jwt, jwt + denylist, jwt + RS256, jwt + ES256, jwt + EdDSA."
     ]
     for flow in flows:
         assert flow["failures"] == 0, flow
