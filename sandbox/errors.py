@@ -79,6 +79,15 @@ def register_error_handlers(app: Flask, strategy: Strategy) -> None:
             response.headers["Retry-After"] = str(retry_after)
         return response
 
+    register_http_error_handlers(app)
+
+
+def register_http_error_handlers(app: Flask) -> None:
+    """werkzeug's HTTP errors, and anything unexpected, as JSON `{"msg"}` (the latter logged).
+
+    Shared with the resource server, which answers errors as the sandbox does.
+    """
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         response = error.get_response()  # keeps the error's own headers, e.g. Allow on a 405

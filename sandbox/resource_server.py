@@ -40,9 +40,9 @@ import jwt
 from flask import Flask, current_app, jsonify
 from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWK, PyJWKClient, PyJWKSet
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTError
-from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from sandbox.errors import register_http_error_handlers
 from strategies.base import REALM
 from strategies.errors import AuthError, ExpiredToken, InvalidCredentials
 from strategies.headers import request_credentials
@@ -291,17 +291,7 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["WWW-Authenticate"] = challenge(error)
         return response
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        response = error.get_response()  # keeps the error's own headers, e.g. Allow on a 405
-        response.data = jsonify(msg=error.description).get_data()
-        response.content_type = "application/json"
-        return response
-
-    @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> Response:
-        app.logger.exception("unhandled error", exc_info=error)
-        return http_error(InternalServerError("Internal server error"))
+    register_http_error_handlers(app)
 
 
 @click.command("resource-server")

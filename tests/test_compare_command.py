@@ -54,6 +54,7 @@ def test_json_holds_every_measurement_for_every_strategy_and_variant(comparison)
             "leak",
             "verifier_forgery",
             "leak_yields",
+            "verified_elsewhere",
             "tamper",
             "unauthenticated",
             "replay_from_another_client",
@@ -325,6 +326,25 @@ def test_a_verifier_forges_where_the_key_that_verifies_also_signs(comparison):
             assert not forgery["measured"] and forgery["can_forge"] is None, label
     answers = {r["verifier_forgery"]["can_forge"] for r in comparison["strategies"].values()}
     assert {True, False} <= answers
+
+
+def test_a_service_that_verifies_with_the_jwks_never_hears_of_a_revocation(comparison):
+    published = 0
+    for r in comparison["strategies"].values():
+        elsewhere = r["verified_elsewhere"]
+        if not r["strategy"]["publishes_jwks"]:
+            assert elsewhere is None
+            continue
+        published += 1
+        change = elsewhere["password_change"]
+        assert change["accepted_before"]
+        assert change["sandbox_after"] == 401  # the user's token generation moved on
+        assert change["resource_server_after"] == 200  # it holds only the token and the keys
+        assert 0 < change["resource_server_window_s"] <= r["expiry"]["expires_in"]
+        logout = elsewhere["logout"]
+        assert logout["resource_server_after"] == 200
+        assert logout["sandbox_after"] == (401 if r["strategy"]["revocable"] else 200)
+    assert published >= 3  # RS256, ES256, EdDSA
 
 
 def test_a_leaked_signing_key_mints_anyone_and_a_dump_mints_no_one(comparison):

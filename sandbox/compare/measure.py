@@ -13,6 +13,7 @@ from typing import Any
 from flask import jsonify
 
 from sandbox import extensions
+from sandbox.compare.elsewhere import verified_elsewhere
 from sandbox.compare.forgery import leak_yields, verifier_forgery
 from sandbox.compare.revocation import revocation
 from sandbox.compare.store_use import refresh_round_trips, round_trips, store_use
@@ -57,6 +58,7 @@ def measure(
         ("leak", lambda: leak(subject)),
         ("verifier_forgery", lambda: verifier_forgery(subject)),
         ("leak_yields", lambda: leak_yields(subject)),
+        ("verified_elsewhere", lambda: verified_elsewhere(subject)),
         ("tamper", lambda: tamper(subject)),
         ("unauthenticated", lambda: unauthenticated(subject)),
         ("replay_from_another_client", lambda: replay_from_another_client(subject)),

@@ -124,6 +124,20 @@ def _leak_yields(leak: dict) -> str:
     return f"no token: {leak['how']}"
 
 
+def _elsewhere(elsewhere: dict | None, event: str) -> str:
+    """The sandbox's answer and a resource server's, right after the event."""
+    if elsewhere is None:
+        return "no public key published"
+    after = elsewhere[event]
+    status = "" if after["event_status"] is None else f"{after['event_status']}: "
+    there = (
+        f"≤{after['resource_server_window_s']} s more"
+        if after["resource_server_after"] == 200
+        else f"refused ({after['resource_server_after']})"
+    )
+    return f"{status}here {after['sandbox_after']}; there {there}"
+
+
 Cell = Callable[[dict[str, Any]], str]
 
 
@@ -191,11 +205,19 @@ TOPICS = [
         [
             ("a service that verifies can also forge", lambda r: _forges(r["verifier_forgery"])),
             ("what a leaked signing key yields", lambda r: _leak_yields(r["leak_yields"])),
+            (
+                "verified elsewhere, after a password change",
+                lambda r: _elsewhere(r["verified_elsewhere"], "password_change"),
+            ),
+            ("… after a logout", lambda r: _elsewhere(r["verified_elsewhere"], "logout")),
         ],
         "Tried in-process: a token made with what a verifier holds, or with what leaked, sent "
         "to /protected (200: accepted). A verifier holds the published JWK Set, else the key "
         "that verifies a token, else the token store or the password hashes it checks against. "
-        "A leaked key: each key file of the server, alone, in an app of the attacker's own.",
+        "A leaked key: each key file of the server, alone, in an app of the attacker's own. "
+        "Verified elsewhere: the same token at this app (here) and at a resource server that "
+        "verifies with its JWK Set (there, `auth-sandbox resource-server`), right after the "
+        "event; ≤N s: what was left of its life, an upper bound.",
     ),
     Topic(
         "Attacks and mistakes",

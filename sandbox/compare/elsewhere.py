@@ -1,0 +1,92 @@
+"""What a service that verifies the tokens elsewhere knows of a revocation: nothing.
+
+Measured for every configuration that publishes its public keys (`Strategy.jwks()`):
+its app serves the JWK Set on a loopback port, a resource server (the one of
+`auth-sandbox resource-server`, in-process) verifies with it, and a login of a user
+of its own is tried at both, before and right after a password change, and after a
+logout where the configuration answers it. The sandbox reads the user's token
+generation on every request; the resource server has only the token and the keys.
+"""
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from sandbox import extensions
+from sandbox.compare.subject import Subject
+from sandbox.resource_server import create_resource_server
+from strategies import anatomy
+
+Headers = dict[str, str]
+PASSWORD = "elsewhere-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
+NEW_PASSWORD = "elsewhere-other-password"  # noqa: S105
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """`app` on a free loopback port, in a thread: its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def verified_elsewhere(subject: Subject) -> dict[str, Any] | None:
+    """The two answers after each event, or None where no public key is published."""
+    if subject.strategy.jwks() is None:
+        return None
+    with served(subject.app) as base:
+        results = {
+            "password_change": _after(subject, base, "password-change", _change_password),
+            "logout": _after(subject, base, "logout", _log_out),
+        }
+    return results
+
+
+def _after(
+    subject: Subject, base: str, event: str, happen: Callable[[Subject, str, Headers], int | None]
+) -> dict[str, Any]:
+    username = f"elsewhere-{event}"
+    subject.add_user(username, PASSWORD)
+    issued = subject.login(username=username, password=PASSWORD)
+    issued_at = time.monotonic()
+    # It expects what the token says of itself: who issued it, for whom (read without a key).
+    decoded = anatomy.decode_jwt(issued["token"])
+    claims = decoded[1] if decoded else {}
+    resource_server = create_resource_server(
+        f"{base}/.well-known/jwks.json", issuer=claims["iss"], audience=claims["aud"]
+    )
+    header = subject.authorization(issued["token"])
+    elsewhere = resource_server.test_client()
+    before = elsewhere.get("/protected", headers=header).status_code
+    event_status = happen(subject, username, header)
+    here = subject.status(header)
+    there = elsewhere.get("/protected", headers=header).status_code
+    left = max(0, math.ceil(issued["expires_in"] - (time.monotonic() - issued_at)))
+    return {
+        "event_status": event_status,
+        "accepted_before": before == 200,
+        "sandbox_after": here,
+        "resource_server_after": there,
+        # Still accepted there: until the token expires, an upper bound.
+        "resource_server_window_s": left if there == 200 else 0,
+    }
+
+
+def _change_password(subject: Subject, username: str, _header: Headers) -> None:
+    with subject.app.app_context():
+        extensions.users(subject.app).set_password(username, NEW_PASSWORD)
+
+
+def _log_out(subject: Subject, _username: str, header: Headers) -> int:
+    return subject.client.post("/logout", headers=header).status_code
