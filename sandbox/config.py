@@ -18,6 +18,7 @@ import click
 from dotenv import dotenv_values
 from gunicorn.errors import AppImportError
 
+from sandbox.cookies import SETTINGS as COOKIE_SETTINGS
 from sandbox.database import a_database_url
 from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
 from sandbox.store import a_redis_url
@@ -57,6 +58,7 @@ APP_SETTINGS: tuple[Setting, ...] = (
         password_hash_method,
     ),
     *LOGIN_LIMIT_SETTINGS,
+    *COOKIE_SETTINGS,
     Setting(
         "TRUSTED_PROXIES",
         0,
@@ -108,6 +110,12 @@ def configure(overrides: Mapping[str, Any] | None = None) -> Configuration:
         _check_production(settings, (*APP_SETTINGS, *strategy_class.settings))
         _check_other_secrets(strategy_class, raw)
         strategy = strategy_class(settings)
+        if settings["TOKEN_LOCATION"] == "cookie" and not strategy.cookie_capable:
+            raise SettingError(
+                f"TOKEN_LOCATION=cookie: the {strategy.name!r} strategy's credentials cannot "
+                "travel in a cookie (a password sent on every request, or a token it reads "
+                "from the Authorization header only); use header"
+            )
         production = settings["SANDBOX_ENV"] == "production"
         if production and strategy.stateful and settings["REDIS_URL"] is None:
             raise SettingError(

@@ -18,6 +18,7 @@ from strategies.base import Strategy
 from strategies.errors import (
     AuthError,
     BadLogin,
+    CSRFFailed,
     ExpiredToken,
     InvalidCredentials,
     MissingCredentials,
@@ -49,6 +50,7 @@ ANSWERS: dict[type[AuthError], Answer] = {
     RefreshTokenReused: Answer(401, challenge=True),
     BadLogin: Answer(401, challenge=True),
     TooManyFailedLogins: Answer(429),  # Retry-After: until the spent window ends
+    CSRFFailed: Answer(403),
     NotRevocable: Answer(501),
     NoRefreshTokens: Answer(501),
     StoreUnavailable: Answer(503, retry_after=STORE_RETRY_AFTER),

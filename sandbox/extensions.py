@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from sandbox.cookies import CookieTransport
 from sandbox.login_limits import LoginLimits
 from sandbox.users import UserStore
 from strategies.base import Strategy
@@ -19,6 +20,7 @@ class Parts:
     strategy: Strategy
     users: UserStore
     login_limits: LoginLimits
+    cookies: CookieTransport | None  # TOKEN_LOCATION=cookie
 
 
 def install(app: Flask, parts: Parts) -> None:
@@ -39,3 +41,7 @@ def users(app: Flask | None = None) -> UserStore:
 
 def login_limits(app: Flask | None = None) -> LoginLimits:
     return parts(app).login_limits
+
+
+def cookies(app: Flask | None = None) -> CookieTransport | None:
+    return parts(app).cookies

@@ -30,6 +30,7 @@ PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")  # JWK members that hold a secr
 def document(app: Flask) -> Schema:
     """The OpenAPI 3.1 document of `app`, as its configured strategy answers."""
     active = extensions.strategy(app)
+    cookie = extensions.cookies(app) is not None  # TOKEN_LOCATION=cookie
     login = {"schema": ref("schemas", "Login")}
     if app.config["SANDBOX_ENV"] != "production":  # where the demo user is seeded
         login["example"] = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
@@ -41,8 +42,8 @@ def document(app: Flask) -> Schema:
             "description": f"auth-sandbox running the {active.name!r} strategy: "
             f"{active.description}",
         },
-        "paths": paths(active, login),
-        "components": components(active, app.config["MAX_CONTENT_LENGTH"]),
+        "paths": paths(active, login, cookie),
+        "components": components(active, app.config["MAX_CONTENT_LENGTH"], cookie),
     }
 
 
@@ -85,8 +86,14 @@ def takes_password(active: Strategy) -> bool:
     return type(active).password_username is not Strategy.password_username
 
 
-def paths(active: Strategy, login: Schema) -> Schema:
-    secured: list[Schema] = [{active.scheme.lower(): []}]
+def security_scheme(active: Strategy, cookie: bool) -> str:
+    return "cookie" if cookie else active.scheme.lower()
+
+
+def paths(active: Strategy, login: Schema, cookie: bool) -> Schema:
+    secured: list[Schema] = [{security_scheme(active, cookie): []}]
+    # With the token in a cookie, what changes state needs the login's X-CSRF-Token too.
+    csrf = {"403": error("Missing or wrong X-CSRF-Token header")} if cookie else {}
     refused = {"401": ref("responses", "Unauthorized")}
     if takes_password(active):
         refused["429"] = ref("responses", "TooManyFailedLogins")
@@ -118,6 +125,7 @@ def paths(active: Strategy, login: Schema) -> Schema:
             ),
             "413": error("A body over the size limit"),
             "415": error("Another content type than application/json"),
+            **csrf,
             **store_down,
         }
     else:
@@ -143,8 +151,9 @@ def paths(active: Strategy, login: Schema) -> Schema:
             "post",
             "Rotate: the login's next token pair for its current refresh token, which is spent",
             refreshed,
+            # With cookies, the refresh token comes from its own cookie, and no body is read.
             requestBody={
-                "required": True,
+                "required": not cookie,
                 "content": {"application/json": {"schema": ref("schemas", "Refresh")}},
             },
         ),
@@ -162,7 +171,7 @@ def paths(active: Strategy, login: Schema) -> Schema:
         "/logout": operation(
             "post",
             "Revoke the login of the token sent, as far as the strategy can",
-            {**logged_out, **refused, **store_down},
+            {**logged_out, **refused, **csrf, **store_down},
             security=secured,
         ),
         "/strategy": operation(
@@ -192,8 +201,15 @@ def paths(active: Strategy, login: Schema) -> Schema:
 
 
 def facts(active: Strategy) -> Schema:
-    names = ("name", "scheme", "stateful", "revocable", "refresh_tokens", "description")
-    return closed({name: {"const": getattr(active, name)} for name in names})
+    names = ("name", "scheme", "stateful", "revocable", "refresh_tokens", "cookie_capable")
+    facts = {name: {"const": getattr(active, name)} for name in names}
+    return closed(
+        facts
+        | {
+            "token_location": {"enum": ["header", "cookie"]},
+            "description": {"const": active.description},
+        }
+    )
 
 
 def health(active: Strategy) -> Schema:
@@ -203,7 +219,7 @@ def health(active: Strategy) -> Schema:
     )
 
 
-def components(active: Strategy, max_body_bytes: int) -> Schema:
+def components(active: Strategy, max_body_bytes: int, cookie: bool) -> Schema:
     field = {
         "type": "string",
         "minLength": 1,
@@ -212,6 +228,10 @@ def components(active: Strategy, max_body_bytes: int) -> Schema:
         "description": "Unicode text without NUL characters or lone surrogates",
     }
     scheme = active.scheme.lower()
+    token_fields = {
+        "token": {"type": "string", "minLength": 1},
+        "token_type": {"const": active.scheme},
+    }
     refresh_fields = (
         {
             "refresh_token": {"type": "string", "minLength": 1},
@@ -220,10 +240,26 @@ def components(active: Strategy, max_body_bytes: int) -> Schema:
         if active.refresh_tokens
         else {}
     )
+    schemes = {
+        scheme: {"type": "http", "scheme": scheme, "description": "The token of POST /token"}
+    }
+    if cookie:  # the tokens travel in HttpOnly cookies; the body has the CSRF token instead
+        token_fields = {
+            "token": {"const": None},
+            "token_type": {"const": "cookie"},
+            "csrf_token": {"type": "string", "minLength": 1},
+        }
+        refresh_fields = refresh_fields and refresh_fields | {"refresh_token": {"const": None}}
+        schemes = {
+            "cookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "access_token",
+                "description": "The HttpOnly cookie POST /token sets",
+            }
+        }
     return {
-        "securitySchemes": {
-            scheme: {"type": "http", "scheme": scheme, "description": "The token of POST /token"}
-        },
+        "securitySchemes": schemes,
         "schemas": {
             "Error": {
                 "description": "Every error: JSON, never HTML or a traceback",
@@ -239,8 +275,7 @@ def components(active: Strategy, max_body_bytes: int) -> Schema:
             },
             "Token": closed(
                 {
-                    "token": {"type": "string", "minLength": 1},
-                    "token_type": {"const": active.scheme},
+                    **token_fields,
                     "user_id": {"type": "integer"},
                     "expires_in": {"type": ["integer", "null"], "minimum": 1},
                     "strategy": {"const": active.name},

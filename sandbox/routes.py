@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from sandbox.config import DEMO_USERNAME
-from sandbox.extensions import login_limits, strategy, users
+from sandbox.extensions import cookies, login_limits, strategy, users
 from sandbox.openapi import document
 from sandbox.users import MAX_FIELD_LENGTH
 from strategies.base import MAX_REFRESH_TOKEN_LENGTH, IssuedToken, User
@@ -59,32 +59,41 @@ def token() -> Response:
 
 @bp.post("/token/refresh")
 def refresh_token() -> Response:
-    active = strategy()
+    active, transport = strategy(), cookies()
     if not active.refresh_tokens:  # whatever the body: there is nothing it could refresh
         raise NoRefreshTokens()
-    body = read_json_object('{"refresh_token": "..."}')
-    token = body_field(body, "refresh_token", MAX_REFRESH_TOKEN_LENGTH)
+    if transport is None:
+        body = read_json_object('{"refresh_token": "..."}')
+        token = body_field(body, "refresh_token", MAX_REFRESH_TOKEN_LENGTH)
+    else:  # from its cookie, and only with the login's CSRF token
+        token = transport.refresh_token()
+        transport.check_csrf(token)
     user, issued = active.refresh(token)
     return issued_tokens(issued, user.id)
 
 
 def issued_tokens(issued: IssuedToken, user_id: int) -> Response:
     """The body of POST /token and /token/refresh; never cached (RFC 6749 §5.1)."""
-    active = strategy()
+    active, transport = strategy(), cookies()
     refresh = (
         {"refresh_token": issued.refresh_token, "refresh_expires_in": issued.refresh_expires_in}
         if active.refresh_tokens
         else {}
     )
-    response = jsonify(
-        token=issued.token,
-        token_type=active.scheme,
-        user_id=user_id,
-        expires_in=issued.expires_in,
-        strategy=active.name,
+    body = {
+        "token": issued.token,
+        "token_type": active.scheme,
+        "user_id": user_id,
+        "expires_in": issued.expires_in,
+        "strategy": active.name,
         **refresh,
-    )
+    }
+    if transport is not None:  # the tokens travel in cookies, never in the body
+        body |= transport.body(issued)
+    response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
+    if transport is not None:
+        transport.set_cookies(response, issued)
     return response
 
 
@@ -106,6 +115,11 @@ def public() -> Response:
 @bp.post("/logout")
 def logout() -> Response:
     authenticated_user()
+    transport = cookies()
+    if transport is not None:
+        transport.check_csrf(transport.access_token())
+        # The browser forgets the login whatever the server can revoke of it.
+        transport.forget_after_this_request()
     revocation = strategy().revoke()
     if revocation.access_token_valid_for is not None:
         revoked = " and ".join(kind.replace("_", " ") for kind in revocation.revoked)
@@ -131,6 +145,8 @@ def describe_strategy() -> Response:
         stateful=active.stateful,
         revocable=active.revocable,
         refresh_tokens=active.refresh_tokens,
+        cookie_capable=active.cookie_capable,
+        token_location="header" if cookies() is None else "cookie",
         description=active.description,
     )
 

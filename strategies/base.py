@@ -8,6 +8,7 @@ its settings (facts are known from then on, before any app exists), then bound t
 one app by `init_app`.
 """
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -95,6 +96,8 @@ class Strategy(ABC):
     stateful: bool = False  # keeps state per token in the token store
     revocable: bool = False  # POST /logout makes the access token unusable
     refresh_tokens: bool = False  # POST /token also issues a refresh token
+    # Its token can travel in an HttpOnly cookie (TOKEN_LOCATION=cookie): not a password.
+    cookie_capable: ClassVar[bool] = False
 
     app: Flask
     users: UserDirectory
@@ -181,6 +184,12 @@ class Strategy(ABC):
         a strategy whose token is of another kind says what it is.
         """
         return anatomy.read(token)
+
+    def login_id(self, token: str) -> str:
+        """An id of the login that `token` (access or refresh) belongs to, stable across its
+        refreshes: what a CSRF token is bound to. The default, for a login that is one
+        token: the token's digest."""
+        return hashlib.sha256(token.encode()).hexdigest()
 
     def jwks(self) -> dict[str, Any] | None:
         """The public keys that verify its tokens, as a JWK Set (RFC 7517); None: none."""

@@ -34,6 +34,7 @@ class BearerStrategy(HTTPAuthStrategy):
     scheme = "Bearer"
     stateful = True
     revocable = True
+    cookie_capable = True
     description = (
         "Opaque Bearer token (RFC 6750): random bytes that mean nothing by themselves; "
         "Redis maps a digest of each token to its user until the TTL ends."

@@ -87,3 +87,10 @@ class RefreshTokenReused(RevokedToken):
     default_message = (
         "Refresh token already used: one of its holders must be a thief, so its login is revoked"
     )
+
+
+class CSRFFailed(AuthError):
+    """A state-changing request with the login's cookie but not its CSRF token (403)."""
+
+    token_sent = False
+    default_message = "Missing or wrong X-CSRF-Token header: send the login's csrf_token"

@@ -96,6 +96,7 @@ def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue
 class JWTStrategy(Strategy):
     name = "jwt"
     scheme = "Bearer"
+    cookie_capable = True
     description = (
         "JSON Web Token (RFC 7519): a signed, readable claim set (user id, expiry) that "
         "the server checks with its key alone; valid until it expires, unless a denylist "
@@ -321,8 +322,23 @@ class JWTStrategy(Strategy):
             raise RevokedToken()
         return user
 
+    def login_id(self, token: str) -> str:
+        # A login with state is named by `sid`; one without is one token, named by `jti`.
+        claims = self._verified(token)
+        login = claims.get("sid") or claims.get("jti")
+        if not isinstance(login, str) or not login:
+            raise InvalidCredentials("Invalid token: it names no login (no sid, no jti)")
+        return login
+
     def _claims(self, token: str, kind: str) -> dict[str, Any]:
         """The verified claims of a token of `kind` (access or refresh), or the AuthError."""
+        claims = self._verified(token)
+        if claims["type"] != kind:
+            raise InvalidCredentials(f"Invalid token: it is not {KINDS[kind]}")
+        return claims
+
+    def _verified(self, token: str) -> dict[str, Any]:
+        """The claims of a token this server signed, access or refresh, or the AuthError."""
         try:
             claims = pyjwt.decode(
                 token,
@@ -341,8 +357,6 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials("Token is not valid yet") from None
         except InvalidTokenError as error:
             raise InvalidCredentials(f"Invalid token: {error}") from None
-        if claims["type"] != kind:
-            raise InvalidCredentials(f"Invalid token: it is not {KINDS[kind]}")
         return claims
 
     def _verification_key(self, token: str) -> Any:

@@ -45,6 +45,8 @@ def test_strategy_describes_the_active_strategy(client, strategy_name):
         "stateful": expected.stateful,
         "revocable": expected.revocable,
         "refresh_tokens": expected.refresh_tokens,
+        "cookie_capable": expected.cookie_capable,
+        "token_location": "header",
         "description": expected.description,
     }
     assert body["scheme"] in ("Basic", "Bearer")
