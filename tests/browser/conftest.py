@@ -41,3 +41,38 @@ def screenshots(tmp_path) -> Path:
     folder = Path(os.environ.get("AUTH_SANDBOX_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# The attack matrix's cells, by (strategy, place), as the tests observed them: the summary.
+ATTACK_CELLS = pytest.StashKey[dict]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "token_in_cookie: needs the server's TOKEN_LOCATION=cookie (sandbox/cookies.py)"
+    )
+
+
+@pytest.fixture
+def attack_cells(request: pytest.FixtureRequest) -> dict:
+    return request.config.stash.setdefault(ATTACK_CELLS, {})
+
+
+@pytest.fixture(scope="session")
+def attacker_origins() -> Iterator[dict[str, str]]:
+    """The other origins' pages, served on loopback ports of their own for the session."""
+    from sandbox.browser_attacks import attacker_origins as serving
+
+    with serving() as origins:
+        yield origins
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    cells = config.stash.get(ATTACK_CELLS, {})
+    if not cells:
+        return
+    from sandbox.browser_attacks import table
+
+    terminalreporter.write_sep("-", "the attack matrix, as observed in Chromium")
+    for line in table(cells):
+        terminalreporter.write_line(line)
