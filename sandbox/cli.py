@@ -94,12 +94,18 @@ def serve(strategy: str | None, host: str, port: int) -> None:
     show_default=True,
     help="Seconds each timing loop may take.",
 )
-def compare(fmt: str, output: Path, strategies: str | None, budget: float) -> None:
+@click.option(
+    "--browser",
+    is_flag=True,
+    help="Also attack the token where the demo page keeps it, in Chromium (needs /usr/bin/"
+    "chromium and playwright, the test extra).",
+)
+def compare(fmt: str, output: Path, strategies: str | None, budget: float, browser: bool) -> None:
     """Measure every strategy and weigh the lesson's claims (the main job)."""
     selected = select_strategies(strategies)
     progress = Console(stderr=True)
     with progress.status("measuring") as status:
-        comparison = run_comparison(selected, budget, progress=status.update)
+        comparison = run_comparison(selected, budget, progress=status.update, browser=browser)
     render(comparison, fmt, Console(width=None if sys.stdout.isatty() else 200))
     for path in write_outputs(comparison, output):
         progress.print(f"wrote {path}")

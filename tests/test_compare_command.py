@@ -14,6 +14,7 @@ from rich.console import Console
 
 from benchmarks.runner import Options, plan
 from sandbox.cli import main
+from sandbox.compare.browser import NOT_ASKED
 from sandbox.compare.forgery import (
     SIGNING_KEY,
     TOKEN_STORE,
@@ -36,7 +37,8 @@ LABELS = [configuration.label for configuration in CONFIGURATIONS]
 
 def test_json_holds_every_measurement_for_every_strategy_and_variant(comparison):
     parsed = json.loads(to_json(comparison))
-    assert set(parsed) == {"environment", "strategies", "claims"}
+    assert set(parsed) == {"environment", "strategies", "browser", "claims"}
+    assert parsed["browser"] == {"measured": False, "why": NOT_ASKED}  # asked with --browser
     assert list(parsed["strategies"]) == LABELS
     assert {"jwt + denylist", "jwt + refresh", "jwt + refresh + denylist"} <= set(LABELS)
     for result in parsed["strategies"].values():

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.browser_attacks import matrix_table
+from sandbox.compare.browser import NOT_ASKED
 from sandbox.compare.claims import LESSON, OURS, keys, window
 from sandbox.compare.forgery import SIGNING_KEY
 
@@ -265,6 +267,17 @@ def _layout(header: str, values: list[str]) -> dict[str, Any]:
     }
 
 
+BROWSER_TITLE = "Where the browser keeps the token, attacked in Chromium"
+
+
+def browser_lines(comparison: dict[str, Any]) -> list[str]:
+    """The attack matrix as Markdown lines, or why it was not measured."""
+    browser = comparison.get("browser") or {"measured": False, "why": NOT_ASKED}
+    if not browser["measured"]:
+        return [browser["why"]]
+    return matrix_table(browser)
+
+
 def render_table(comparison: dict[str, Any], console: Console) -> None:
     for topic, rows in tables(comparison):
         table = Table(title=topic.title, caption=topic.note or None, show_lines=True)
@@ -274,6 +287,9 @@ def render_table(comparison: dict[str, Any], console: Console) -> None:
         for row in rows:
             table.add_row(*row)
         console.print(table)
+    console.print(BROWSER_TITLE, style="italic")
+    for line in browser_lines(comparison):
+        console.print(line, markup=False, highlight=False)
     for title, group in claim_groups(comparison):
         claims = Table(title=title, show_lines=True)
         for column in ("", "claim", "verdict", "evidence"):
@@ -306,6 +322,7 @@ def to_markdown(comparison: dict[str, Any]) -> str:
         lines += [_markdown_row(headers), _markdown_row(["---"] * len(headers))]
         lines += [_markdown_row(row) for row in rows]
         lines += ["", topic.note, ""] if topic.note else [""]
+    lines += [f"**{BROWSER_TITLE}**", "", *browser_lines(comparison), ""]
     for title, group in claim_groups(comparison):
         lines += [f"**{title}**", ""]
         lines += [_markdown_row(["", "claim", "verdict", "evidence"]), _markdown_row(["---"] * 4)]

@@ -6,22 +6,32 @@ import platform
 import tempfile
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox import provenance
+from sandbox.compare.browser import NOT_ASKED, browser_rows
 from sandbox.compare.claims import evaluate
 from sandbox.compare.measure import expiry, measure
 from sandbox.compare.subject import Subject
 from sandbox.config import load_app_settings, throwaway_settings
 from sandbox.redis_server import measurement_redis
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 from strategies import registry
 
 UNLIMITED = "1000000 per second"
 
 
 def run_comparison(
-    names: list[str], budget_s: float, progress: Callable[[str], None] = lambda _: None
+    names: list[str],
+    budget_s: float,
+    progress: Callable[[str], None] = lambda _: None,
+    browser: bool = False,
+    chromium: "Browser | None" = None,
 ) -> dict[str, Any]:
+    """Every strategy of `names` and its variants; with `browser`, the attacks in Chromium too
+    (in `chromium`, where the caller's Playwright already drives one)."""
     settings = load_app_settings()
     prefix = f"auth-sandbox-compare:{uuid.uuid4().hex[:8]}:"
     with (
@@ -46,6 +56,11 @@ def run_comparison(
         progress("watching every token expire (TOKEN_TTL=1)")
         for label, watched in expiry(subjects).items():
             results[label]["expiry"] = watched
+    attacks = (
+        browser_rows(names, progress, chromium)
+        if browser
+        else {"measured": False, "why": NOT_ASKED}
+    )
     progress("weighing the lesson's claims")
     return {
         "environment": {
@@ -60,5 +75,6 @@ def run_comparison(
             "budget_s_per_timing": budget_s,
         },
         "strategies": results,
-        "claims": evaluate(results),
+        "browser": attacks,
+        "claims": evaluate(results, attacks),
     }
