@@ -98,7 +98,7 @@ def serve(strategy: str | None, host: str, port: int) -> None:
     "--browser",
     is_flag=True,
     help="Also attack the token where the demo page keeps it, in Chromium (needs /usr/bin/"
-    "chromium and playwright, the test extra).",
+    "chromium and playwright, the browser extra).",
 )
 def compare(fmt: str, output: Path, strategies: str | None, budget: float, browser: bool) -> None:
     """Measure every strategy and weigh the lesson's claims (the main job)."""

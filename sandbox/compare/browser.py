@@ -26,7 +26,7 @@ def browser_rows(
     if importlib.util.find_spec("playwright") is None:
         return {
             "measured": False,
-            "why": "not measured (needs playwright: pip install -e '.[test]')",
+            "why": "not measured (needs playwright: pip install -e '.[browser]')",
         }
     from sandbox.browser_attacks import CHROMIUM, attack_matrix
 
