@@ -42,13 +42,13 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
+from sandbox.cookies import ACCESS_COOKIE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 PLACES = ("memory", "localStorage", "cookie")
 FOREIGN = ("cross_site", "same_site")
-ACCESS_COOKIE = "access_token"  # the cookie the server sets with TOKEN_LOCATION=cookie
 WAIT_MS = 5_000  # every wait in a page is bounded
 POLL_S = 0.02  # how often a server's loop looks for a shutdown
 CHROMIUM = "/usr/bin/chromium"

@@ -6,19 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.browser_attacks import CHROMIUM
+from sandbox.browser_attacks import CHROMIUM_FLAGS as FLAGS
 from tests.conftest import need_service
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="session")
