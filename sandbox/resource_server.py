@@ -38,14 +38,15 @@ from urllib.parse import urlparse
 import click
 import jwt
 from flask import Flask, current_app, jsonify
-from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWK, PyJWKClient, PyJWKSet
+from jwt import PyJWK, PyJWKClient, PyJWKSet
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTError
 from werkzeug.wrappers import Response
 
 from sandbox.errors import register_http_error_handlers
-from strategies.base import REALM
-from strategies.errors import AuthError, ExpiredToken, InvalidCredentials
+from strategies.base import challenge
+from strategies.errors import AuthError, InvalidCredentials
 from strategies.headers import request_credentials
+from strategies.json_web_token import decoding_errors
 from strategies.jwt_keys import KEY_TYPES
 
 DEFAULT_ISSUER = "auth-sandbox"  # the sandbox's JWT_ISSUER and JWT_AUDIENCE defaults
@@ -171,14 +172,12 @@ class Verifier:
 
     def verify(self, token: str) -> tuple[dict[str, Any], str]:
         """(claims, kid) of a valid access token, or the AuthError that refuses it."""
-        try:
+        with decoding_errors():
             kid = jwt.get_unverified_header(token).get("kid")
-        except PyJWTError as error:
-            raise InvalidCredentials(f"Invalid token: {error}") from None
         if not isinstance(kid, str) or not kid:
             raise InvalidCredentials("Invalid token: no kid in its header")
         key = self.keys.key(kid)
-        try:
+        with decoding_errors():
             claims = jwt.decode(
                 token,
                 key,
@@ -187,12 +186,6 @@ class Verifier:
                 audience=self.audience,
                 options={"require": REQUIRED_CLAIMS},
             )
-        except ExpiredSignatureError:
-            raise ExpiredToken() from None
-        except ImmatureSignatureError:
-            raise InvalidCredentials("Token is not valid yet") from None
-        except PyJWTError as error:
-            raise InvalidCredentials(f"Invalid token: {error}") from None
         if claims["type"] != "access":
             raise InvalidCredentials("Invalid token: it is not an access token")
         if not isinstance(claims["sub"], str):
@@ -271,12 +264,6 @@ def register_routes(app: Flask) -> None:
         )
 
 
-def challenge(error: AuthError) -> str:
-    """The sandbox's Bearer challenge (RFC 6750 §3): `error=` only when a token was sent."""
-    value = f'Bearer realm="{REALM}"'
-    return value + ', error="invalid_token"' if error.token_sent else value
-
-
 def register_error_handlers(app: Flask) -> None:
     """Every error as the sandbox answers it: JSON {"msg"}, never HTML or a traceback."""
 
@@ -288,7 +275,7 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Retry-After"] = str(error.retry_after)
         else:
             response.status_code = 401
-            response.headers["WWW-Authenticate"] = challenge(error)
+            response.headers["WWW-Authenticate"] = challenge("Bearer", error)
         return response
 
     register_http_error_handlers(app)

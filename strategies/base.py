@@ -38,6 +38,12 @@ MAX_REFRESH_TOKEN_LENGTH = 4096
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
+def challenge(scheme: str, error: AuthError) -> str:
+    """A 401's `WWW-Authenticate` under `scheme`: `error=` only when a token was sent."""
+    value = f'{scheme} realm="{REALM}"'
+    return value + ', error="invalid_token"' if error.token_sent else value
+
+
 @contextmanager
 def store_errors() -> Iterator[None]:
     """A store that is down, as the StoreUnavailable the app answers with a 503."""
@@ -174,8 +180,7 @@ class Strategy(ABC):
 
     def challenge(self, error: AuthError) -> str:
         """The `WWW-Authenticate` value sent with a 401 (RFC 6750 §3 for Bearer schemes)."""
-        value = f'{self.scheme} realm="{REALM}"'
-        return value + ', error="invalid_token"' if error.token_sent else value
+        return challenge(self.scheme, error)
 
     def read_token(self, token: str) -> anatomy.Reading:
         """What anyone who finds one of its tokens reads from it without a key.

@@ -13,7 +13,8 @@ jwt_logins). (The module is not named `jwt` so that it cannot shadow PyJWT.)
 import math
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
-from jwt import ExpiredSignatureError, ImmatureSignatureError, InvalidTokenError
+from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWTError
 from redis import Redis
 
 from strategies.base import IssuedToken, Revocation, Strategy, User, UserDirectory
@@ -82,6 +83,19 @@ LOADER_ERRORS: dict[str, type[AuthError]] = {
     "user_lookup_error_loader": InvalidCredentials,
     "token_verification_failed_loader": InvalidCredentials,
 }
+
+
+@contextmanager
+def decoding_errors() -> Iterator[None]:
+    """PyJWT's refusal of a token, as the AuthError the app answers it with (a 401)."""
+    try:
+        yield
+    except ExpiredSignatureError:
+        raise ExpiredToken() from None
+    except ImmatureSignatureError:
+        raise InvalidCredentials("Token is not valid yet") from None
+    except PyJWTError as error:  # InvalidTokenError, and a key PyJWT cannot use
+        raise InvalidCredentials(f"Invalid token: {error}") from None
 
 
 def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue]:
@@ -339,8 +353,8 @@ class JWTStrategy(Strategy):
 
     def _verified(self, token: str) -> dict[str, Any]:
         """The claims of a token this server signed, access or refresh, or the AuthError."""
-        try:
-            claims = pyjwt.decode(
+        with decoding_errors():
+            return pyjwt.decode(
                 token,
                 self._verification_key(token),
                 algorithms=[self.algorithm],
@@ -351,13 +365,6 @@ class JWTStrategy(Strategy):
                 # without one would never expire.
                 options={"require": self.required_claims},
             )
-        except ExpiredSignatureError:
-            raise ExpiredToken() from None
-        except ImmatureSignatureError:
-            raise InvalidCredentials("Token is not valid yet") from None
-        except InvalidTokenError as error:
-            raise InvalidCredentials(f"Invalid token: {error}") from None
-        return claims
 
     def _verification_key(self, token: str) -> Any:
         """The key that verifies `token`: the secret, or the public key its `kid` names.
@@ -368,10 +375,8 @@ class JWTStrategy(Strategy):
         """
         if not self.asymmetric:
             return self.verify_keys[None]
-        try:
+        with decoding_errors():
             kid = pyjwt.get_unverified_header(token).get("kid")
-        except InvalidTokenError as error:
-            raise InvalidCredentials(f"Invalid token: {error}") from None
         if not isinstance(kid, str) or kid not in self.verify_keys:
             raise InvalidCredentials(
                 "Invalid token: its kid names no key of this server"

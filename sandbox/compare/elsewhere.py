@@ -9,16 +9,12 @@ generation on every request; the resource server has only the token and the keys
 """
 
 import math
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
-from werkzeug.serving import make_server
-
 from sandbox import extensions
+from sandbox.browser_attacks import serve
 from sandbox.compare.subject import Subject
 from sandbox.resource_server import create_resource_server
 from strategies import anatomy
@@ -28,27 +24,14 @@ PASSWORD = "elsewhere-probe-password"  # noqa: S105 - a throwaway instance's thr
 NEW_PASSWORD = "elsewhere-other-password"  # noqa: S105
 
 
-@contextmanager
-def served(app: Flask) -> Iterator[str]:
-    """`app` on a free loopback port, in a thread: its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
 def verified_elsewhere(subject: Subject) -> dict[str, Any] | None:
     """The two answers after each event, or None where no public key is published."""
     if subject.strategy.jwks() is None:
         return None
-    with served(subject.app) as base:
+    with serve(subject.app) as served:
         results = {
-            "password_change": _after(subject, base, "password-change", _change_password),
-            "logout": _after(subject, base, "logout", _log_out),
+            "password_change": _after(subject, served.url, "password-change", _change_password),
+            "logout": _after(subject, served.url, "logout", _log_out),
         }
     return results
 
