@@ -10,7 +10,7 @@ one app by `init_app`.
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -145,6 +145,27 @@ class Strategy(ABC):
         NotRevocable if nothing of it can be revoked.
         """
 
+    def issue_many(self, logins: Sequence[tuple[User, str]]) -> list[IssuedToken]:
+        """A token for each (user, password) login, in as few store round trips as it can.
+
+        What fills a store at scale; the default issues them one by one.
+        """
+        return [self.issue(user, password) for user, password in logins]
+
+    def revoke_many(self, tokens: Sequence[str]) -> None:
+        """Revoke the login of each access token, as `revoke` would in its own request.
+
+        The default sends each through `revoke`; a strategy with a store batches them.
+        """
+        for token in tokens:
+            headers = {"Authorization": f"{self.scheme} {token}"}
+            with self.app.test_request_context(headers=headers):
+                self.revoke()
+
+    def store_keys(self) -> Mapping[str, str]:
+        """What it keeps in the token store: each key prefix, and what its keys hold."""
+        return {}
+
     def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
         """The login's user and next pair, for its current refresh token, which is spent.
 
@@ -165,10 +186,6 @@ class Strategy(ABC):
         if str(generation) != str(user.token_generation):
             raise RevokedToken("Token revoked: the user's password has changed since")
         return user
-
-    def revoke_user(self, user_id: int) -> int:
-        """Revoke every token of a user that the strategy can; how many it revoked."""
-        return 0
 
     def password_username(self) -> str | None:
         """The username, if the request's credentials are that user's password.

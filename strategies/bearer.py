@@ -1,15 +1,23 @@
 """Opaque Bearer tokens (RFC 6750) kept in Redis.
 
 The token is random (256 bits from `secrets`) and means nothing by itself; Redis
-maps it to a user id until `TOKEN_TTL` runs out. Redis holds only a SHA-256
-digest of each token, so a copy of its data hands out no usable token (a digest
-without salt is enough: the token is random, not a guessable password).
-Verifying a request is one GET.
+maps it to a user id until `TOKEN_TTL` runs out. Redis holds only a digest of each
+token, so a copy of its data hands out no usable token (a digest without salt is
+enough: the token is random, not a guessable password). Verifying a request is one
+GET.
+
+One key per token and nothing else: a token costs its store about 140 bytes at a
+million tokens. Revoking all of a user's tokens needs no index of them in Redis: the
+value names the user and the token generation it was issued in, and the user table,
+which every request reads anyway, holds the current generation (`users passwd`) or
+no longer holds the user (`users delete`). A per-user set of keys would double the
+bytes per token, and Redis cannot expire its members one by one.
 """
 
+import base64
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from flask import Flask
@@ -21,12 +29,14 @@ from strategies.headers import request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
 
 TOKEN_BYTES = 32
+DIGEST_BYTES = 16  # of SHA-256: a preimage of 128 bits is out of reach, and keys stay short
 # What a revoked token's key holds until its TTL ends, so that it is refused as revoked.
 REVOKED = b"revoked"
 
 
 def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    digest = hashlib.sha256(token.encode()).digest()[:DIGEST_BYTES]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 class BearerStrategy(HTTPAuthStrategy):
@@ -46,7 +56,6 @@ class BearerStrategy(HTTPAuthStrategy):
         super().__init__(config)
         self.ttl: int = config["TOKEN_TTL"]
         self.key_prefix: str = config["REDIS_KEY_PREFIX"] + "token:"
-        self.user_prefix: str = config["REDIS_KEY_PREFIX"] + "user-tokens:"
 
     def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
         if store is None:
@@ -61,22 +70,23 @@ class BearerStrategy(HTTPAuthStrategy):
     def key(self, token: str) -> str:
         return self.key_prefix + token_digest(token)
 
-    def user_tokens_key(self, user_id: int) -> str:
-        return f"{self.user_prefix}{user_id}"
+    def store_keys(self) -> Mapping[str, str]:
+        return {self.key_prefix: "tokens"}
 
     def issue(self, user: User, password: str) -> IssuedToken:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        key, user_tokens = self.key(token), self.user_tokens_key(user.id)
+        return self.issue_many([(user, password)])[0]
+
+    def issue_many(self, logins: Sequence[tuple[User, str]]) -> list[IssuedToken]:
+        issued = [IssuedToken(secrets.token_urlsafe(TOKEN_BYTES), self.ttl) for _ in logins]
         with store_errors():
-            # One round trip: the token, and its place in the user's set (for revoke_user),
-            # which lives as long as the user's newest token.
-            transaction = self.store.pipeline()
-            # The value names the user and the generation the token was issued in.
-            transaction.set(key, f"{user.id}:{user.token_generation}", ex=self.ttl)
-            transaction.sadd(user_tokens, key)
-            transaction.expire(user_tokens, self.ttl)
-            transaction.execute()
-        return IssuedToken(token, expires_in=self.ttl)
+            # One round trip for all: no transaction, since each token is one key of its own.
+            pipeline = self.store.pipeline(transaction=False)
+            for (user, _password), token in zip(logins, issued, strict=True):
+                # The value names the user and the generation the token was issued in.
+                value = f"{user.id}:{user.token_generation}"
+                pipeline.set(self.key(token.token), value, ex=self.ttl)
+            pipeline.execute()
+        return issued
 
     def _verify(self, token: str) -> User | None:
         """flask-httpauth's verify_token callback: the token's user, or None if unknown."""
@@ -87,23 +97,16 @@ class BearerStrategy(HTTPAuthStrategy):
             return None
         if value == REVOKED:
             raise RevokedToken()
-        # A value stored before generations were kept is the user id alone: generation 0.
         user_id, _, generation = value.decode().partition(":")
-        return self.token_user(user_id, generation or 0)
+        return self.token_user(user_id, generation)
 
     def revoke(self) -> Revocation:
-        token = request_credentials(self.scheme)
-        with store_errors():
-            self.store.set(self.key(token), REVOKED, xx=True, keepttl=True)
+        self.revoke_many([request_credentials(self.scheme)])
         return Revocation(revoked=("access_token",))
 
-    def revoke_user(self, user_id: int) -> int:
-        user_tokens = self.user_tokens_key(user_id)
+    def revoke_many(self, tokens: Sequence[str]) -> None:
         with store_errors():
-            keys = cast(set[bytes], self.store.smembers(user_tokens))
-            transaction = self.store.pipeline()
-            for key in keys:
-                transaction.set(key, REVOKED, xx=True, keepttl=True)
-            transaction.delete(user_tokens)
-            *revoked, _deleted = transaction.execute()
-        return sum(1 for done in revoked if done)
+            pipeline = self.store.pipeline(transaction=False)
+            for token in tokens:
+                pipeline.set(self.key(token), REVOKED, xx=True, keepttl=True)
+            pipeline.execute()

@@ -13,7 +13,7 @@ jwt_logins). (The module is not named `jwt` so that it cannot shadow PyJWT.)
 import math
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -274,16 +274,31 @@ class JWTStrategy(Strategy):
         assert self.logins is not None  # stateful: create_app gave it the token store
         return self.logins
 
+    def store_keys(self) -> Mapping[str, str]:
+        if self.logins is None:
+            return {}
+        return {
+            **({self.logins.record_prefix: "refresh state"} if self.refresh_tokens else {}),
+            **({self.logins.denylist_prefix: "denylist"} if self.revocable else {}),
+        }
+
     def issue(self, user: User, password: str) -> IssuedToken:
+        return self.issue_many([(user, password)])[0]
+
+    def issue_many(self, logins: Sequence[tuple[User, str]]) -> list[IssuedToken]:
+        users = [user for user, _password in logins]
         if not self.stateful:
-            return self._pair(user, {})
-        sid = secrets.token_urlsafe(SID_BYTES)
+            return [self._pair(user, {}) for user in users]
+        sids = [secrets.token_urlsafe(SID_BYTES) for _ in logins]
         if not self.refresh_tokens:
-            return self._pair(user, {"sid": sid})
+            return [self._pair(user, {"sid": sid}) for user, sid in zip(users, sids, strict=True)]
         # The login's refresh lifetime is absolute: every rotated token keeps this `exp`.
         expires_at = int(time.time()) + self.refresh_ttl
-        self._records().start(sid, expires_at)
-        return self._pair(user, {"sid": sid}, place=0, refresh_expires_at=expires_at)
+        self._records().start(sids, expires_at)
+        return [
+            self._pair(user, {"sid": sid}, place=0, refresh_expires_at=expires_at)
+            for user, sid in zip(users, sids, strict=True)
+        ]
 
     def _pair(
         self,
@@ -397,12 +412,18 @@ class JWTStrategy(Strategy):
                 "server state again."
             )
         claims = self._claims(request_credentials(self.scheme), "access")
-        self._records().revoke(claims["sid"], self._denylist_seconds())
+        self._records().revoke([claims["sid"]], self._denylist_seconds())
         revoked = ("access_token",) * self.revocable + ("refresh_token",) * self.refresh_tokens
         if self.revocable:
             return Revocation(revoked)
         # Without a denylist nothing refuses the access token before its `exp`.
         return Revocation(revoked, access_token_valid_for=self._seconds_left(claims))
+
+    def revoke_many(self, tokens: Sequence[str]) -> None:
+        if not self.stateful:
+            return super().revoke_many(tokens)  # each NotRevocable, as in its own request
+        sids = [self._claims(token, "access")["sid"] for token in tokens]
+        self._records().revoke(sids, self._denylist_seconds())
 
     def _seconds_left(self, claims: dict[str, Any]) -> int:
         return max(0, math.ceil(claims["exp"] + self._leeway - time.time()))

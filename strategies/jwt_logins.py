@@ -20,6 +20,7 @@ covers could still live. Both keys of a login share a hash tag (`{sid}`), so one
 script can change both even on a Redis Cluster.
 """
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import cast
 
@@ -64,32 +65,46 @@ class Outcome(Enum):
 class LoginRecords:
     def __init__(self, store: Redis, prefix: str):
         self.store = store
-        self.prefix = prefix
+        self.record_prefix = prefix + "jwt-login:"
+        self.denylist_prefix = prefix + "jwt-revoked:"
         self._rotate = store.register_script(ROTATE)
         self._revoke = store.register_script(REVOKE)
 
     def record_key(self, sid: str) -> str:
-        return f"{self.prefix}jwt-login:{{{sid}}}"
+        return f"{self.record_prefix}{{{sid}}}"
 
     def denylist_key(self, sid: str) -> str:
-        return f"{self.prefix}jwt-revoked:{{{sid}}}"
+        return f"{self.denylist_prefix}{{{sid}}}"
 
-    def start(self, sid: str, expires_at: int) -> None:
-        """A new login, whose first refresh token has place 0 and expires at `expires_at`."""
+    def start(self, sids: Sequence[str], expires_at: int) -> None:
+        """New logins, each of whose first refresh token has place 0 and expires at
+        `expires_at`; in one round trip."""
         with store_errors():
-            self.store.set(self.record_key(sid), 0, exat=expires_at)
+            pipeline = self.store.pipeline(transaction=False)
+            for sid in sids:
+                pipeline.set(self.record_key(sid), 0, exat=expires_at)
+            pipeline.execute()
 
     def rotate(self, sid: str, place: int, denylist_seconds: int) -> int | Outcome:
         """The place of the login's next refresh token, if `place` is its current one."""
-        keys = [self.record_key(sid), self.denylist_key(sid)]
         with store_errors():
-            result = cast(int, self._rotate(keys, [place, denylist_seconds, REVOKED]))
+            result = cast(int, self._rotate(self._keys(sid), [place, denylist_seconds, REVOKED]))
         return result if result >= 0 else Outcome(result)
 
-    def revoke(self, sid: str, denylist_seconds: int) -> None:
-        keys = [self.record_key(sid), self.denylist_key(sid)]
+    def revoke(self, sids: Sequence[str], denylist_seconds: int) -> None:
+        """Revoke logins: one script call, or a batch of them in one round trip."""
         with store_errors():
-            self._revoke(keys, [denylist_seconds, REVOKED])
+            if len(sids) == 1:
+                self._revoke(self._keys(sids[0]), [denylist_seconds, REVOKED])
+                return
+            self.store.script_load(REVOKE)  # a pipeline cannot load it on a NOSCRIPT
+            pipeline = self.store.pipeline(transaction=False)
+            for sid in sids:
+                self._revoke(self._keys(sid), [denylist_seconds, REVOKED], client=pipeline)
+            pipeline.execute()
+
+    def _keys(self, sid: str) -> list[str]:
+        return [self.record_key(sid), self.denylist_key(sid)]
 
     def denied(self, sid: str) -> bool:
         with store_errors():

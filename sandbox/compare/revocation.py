@@ -92,12 +92,11 @@ def password_change(login: Login) -> dict[str, Any]:
 
 
 def user_deletion(login: Login) -> dict[str, Any]:
-    """What `auth-sandbox users delete` does: delete the user, then revoke its stored tokens."""
-    app, strategy = login.subject.app, login.subject.strategy
+    """What `auth-sandbox users delete` does: delete the user."""
+    app = login.subject.app
     with app.app_context():
-        user_id = extensions.users(app).delete(login.username)
-        revoked = strategy.revoke_user(user_id)
-    return {"status": None, "applicable": True, "stored_tokens_revoked": revoked} | login.probes()
+        extensions.users(app).delete(login.username)
+    return {"status": None, "applicable": True} | login.probes()
 
 
 def refresh_token_reuse(login: Login) -> dict[str, Any]:
