@@ -5,12 +5,22 @@ With REDIS_URL the counts live in Redis, so every worker shares them; without, i
 the process. When Redis cannot be reached the counts fall back to the process for
 a few seconds, so that strategies that need no store keep serving and guessing
 stays bounded per worker.
+
+Credentials a strategy remembers as verified (Basic's credential cache) reach no
+password hash, so they skip the two checks and their round trips. A remembered
+credential is the right password, though, so a spent limit must still refuse it,
+or it would tell a guesser which guess was right: each worker remembers the
+refusals it has answered, in the process, until their window ends, and refuses a
+remembered credential of that username or client too. Past a spent limit a
+guesser can thus test at most one guess per worker against remembered credentials
+(the request that first meets the refusal there), and none reaches the hash.
 """
 
 import math
 import time
 from typing import Any
 
+from cachetools import TLRUCache
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
@@ -21,6 +31,7 @@ from strategies.errors import TooManyFailedLogins
 from strategies.settings import Setting
 
 FALLBACK_SECONDS = 5.0  # how long to count in the process after Redis failed
+REMEMBERED_REFUSALS = 10_000  # per worker; the oldest are forgotten first
 
 
 def a_limit(value: str) -> str:
@@ -60,10 +71,15 @@ class LoginLimits:
         }
         self.local = FixedWindowRateLimiter(MemoryStorage())
         self.shared = None
+        self.key_prefix = key_prefix + "failed-logins"
+        # (scope, key) -> when its refusal ends, in time.monotonic()'s clock.
+        self._refused: TLRUCache[tuple[str, str], float] = TLRUCache(
+            REMEMBERED_REFUSALS, ttu=lambda _key, ends, _now: ends, timer=time.monotonic
+        )
         if redis_url:
             storage = storage_from_string(
                 limits_uri(redis_url),
-                key_prefix=key_prefix + "failed-logins",
+                key_prefix=self.key_prefix,
                 wrap_exceptions=True,
                 **client_options(),
             )
@@ -76,7 +92,18 @@ class LoginLimits:
             limit = self.limits[scope]
             if not self._call("test", limit, scope, key):
                 reset = self._call("get_window_stats", limit, scope, key).reset_time
-                raise TooManyFailedLogins(max(1, math.ceil(reset - time.time())))
+                seconds = max(1, math.ceil(reset - time.time()))
+                self._refused[scope, key] = time.monotonic() + seconds
+                raise TooManyFailedLogins(seconds)
+
+    def check_remembered(self, username: str, client: str) -> None:
+        """The check for credentials verified before: a refusal this worker has answered
+        for the username or client stands; no round trip."""
+        now = time.monotonic()
+        for scope, key in (("user", username), ("client", client)):
+            ends = self._refused.get((scope, key))
+            if ends is not None:
+                raise TooManyFailedLogins(max(1, math.ceil(ends - now)))
 
     def failed(self, username: str, client: str) -> None:
         for scope, key in (("user", username), ("client", client)):

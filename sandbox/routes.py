@@ -28,11 +28,16 @@ def authenticated_user() -> User:
     username = active.password_username()
     if username is None:
         return active.authenticate()
-    login_limits().check(username, client_address())
+    limits, client = login_limits(), client_address()
+    remembered = active.remembered_user()
+    if remembered is not None:
+        limits.check_remembered(username, client)
+        return remembered
+    limits.check(username, client)
     try:
         return active.authenticate()
     except InvalidCredentials:
-        login_limits().failed(username, client_address())
+        limits.failed(username, client)
         raise
 
 

@@ -195,6 +195,13 @@ class Strategy(ABC):
         """
         return None
 
+    def remembered_user(self) -> User | None:
+        """The user, if the request's password credentials were verified before and still
+        hold, found without hashing the password: such a request tests no guess, so it
+        need not count toward the failed-login limits. None by default.
+        """
+        return None
+
     def challenge(self, error: AuthError) -> str:
         """The `WWW-Authenticate` value sent with a 401 (RFC 6750 §3 for Bearer schemes)."""
         return challenge(self.scheme, error)

@@ -52,16 +52,34 @@ class BasicStrategy(HTTPAuthStrategy):
         """flask-httpauth's verify_password callback: the user, or None."""
         if self.cache is None:
             return self.users.verify(username, password)
-        entry = self.cache.lookup(username, password)
-        if entry is not None:
-            user = self.users.get(entry[0])
-            if user is not None and self.cache.still_valid(entry, user.password_hash):
-                return user
-            self.cache.forget(username, password)
+        user = self._cached(username, password)
+        if user is not None:
+            return user
         user = self.users.verify(username, password)
         if user is not None:
             self.cache.remember(username, password, user.id, user.password_hash)
         return user
+
+    def _cached(self, username: str, password: str) -> User | None:
+        """The user of a cached credential that still matches its password hash."""
+        assert self.cache is not None
+        entry = self.cache.lookup(username, password)
+        if entry is None:
+            return None
+        user = self.users.get(entry[0])
+        if user is not None and self.cache.still_valid(entry, user.password_hash):
+            return user
+        self.cache.forget(username, password)
+        return None
+
+    def remembered_user(self) -> User | None:
+        if self.cache is None:
+            return None
+        try:
+            username, password = decode_basic(request_credentials(self.scheme))
+        except AuthError:
+            return None
+        return self._cached(username, password)
 
     def password_username(self) -> str | None:
         try:

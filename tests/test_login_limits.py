@@ -4,6 +4,8 @@ import base64
 
 import pytest
 
+import sandbox.users
+from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.processes import free_port
 from tests.conftest import strategies_where
@@ -61,6 +63,47 @@ def test_basic_credentials_on_a_protected_route_count_as_logins(make_app):
     assert_limited(client.get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD)))
     assert_limited(client.post("/logout", headers=basic(DEMO_USERNAME, DEMO_PASSWORD)))
     assert login(client, password=DEMO_PASSWORD).status_code == 429  # one count for both doors
+
+
+@pytest.mark.parametrize("strategy_name", strategies_where(scheme="Basic"))
+def test_remembered_basic_credentials_make_no_limit_check(make_app, monkeypatch):
+    """A credential the cache verified before reaches no hash: nothing to limit, no round trip."""
+    app = make_app(BASIC_AUTH_CACHE_TTL=60, **LIMITS)
+    client = app.test_client()
+    checked: list[str] = []
+    limits = extensions.login_limits(app)
+    real_call = limits._call
+
+    def counted(method, *args):
+        checked.append(method)
+        return real_call(method, *args)
+
+    monkeypatch.setattr(limits, "_call", counted)
+    header = basic(DEMO_USERNAME, DEMO_PASSWORD)
+    assert client.get("/protected", headers=header).status_code == 200
+    assert checked == ["test", "test"]  # the first request reaches the hash: both counts
+    for _ in range(3):
+        assert client.get("/protected", headers=header).status_code == 200
+    assert checked == ["test", "test"]
+
+
+@pytest.mark.parametrize("strategy_name", strategies_where(scheme="Basic"))
+def test_a_spent_limit_refuses_remembered_credentials_once_the_worker_has_refused(
+    make_app, monkeypatch
+):
+    """A remembered credential is the right password: past a spent limit it must not answer
+    200, or a guesser would learn which guess was right."""
+    client = make_app(BASIC_AUTH_CACHE_TTL=60, **LIMITS).test_client()
+    right, wrong = basic(DEMO_USERNAME, DEMO_PASSWORD), basic(DEMO_USERNAME, "wrong")
+    assert client.get("/protected", headers=right).status_code == 200  # now remembered
+    for _ in range(3):
+        assert client.get("/protected", headers=wrong).status_code == 401
+    hashes: list[str] = []
+    monkeypatch.setattr(sandbox.users, "check_password_hash", lambda h, p: hashes.append(h))
+    assert_limited(client.get("/protected", headers=wrong))
+    assert_limited(client.get("/protected", headers=right))
+    assert_limited(client.get("/protected", headers=right, environ_base=ANOTHER_CLIENT))
+    assert hashes == []  # past the limit no guess reaches the hash
 
 
 @pytest.mark.parametrize("strategy_name", strategies_where(scheme="Bearer"))
