@@ -15,6 +15,7 @@ from rich.console import Console
 from benchmarks.runner import Options, plan
 from sandbox.cli import main
 from sandbox.compare.browser import NOT_ASKED
+from sandbox.compare.claims import own
 from sandbox.compare.forgery import (
     SIGNING_KEY,
     TOKEN_STORE,
@@ -23,8 +24,10 @@ from sandbox.compare.forgery import (
     verifier_forgery,
 )
 from sandbox.compare.report import TOPICS, render, to_csv, to_json, to_markdown
+from sandbox.compare.store_use import LIMITS
 from sandbox.compare.subject import Subject
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
+from sandbox.round_trips import OTHER
 from strategies import anatomy, registry
 from strategies.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from tests.conftest import CHEAP_HASH
@@ -210,23 +213,56 @@ def test_store_bytes_per_login_live_and_logged_out(comparison):
             assert r["store"]["keys_per_token"] == 1 and r["store"]["bytes_per_token"] > 0
 
 
-def test_store_round_trips_per_request_and_per_refresh(comparison):
+def test_redis_round_trips_per_request_login_refresh_and_logout(comparison):
+    # With fakeredis the failed-login limits count in the process: no round trip of theirs.
+    real = not comparison["environment"]["token_store"].startswith("fakeredis")
+    per_password = set()
     for label, r in comparison["strategies"].items():
-        facts, refresh = r["strategy"], r["refresh"]
+        facts, trips = r["strategy"], r["round_trips"]
+        assert set(trips) == {"request", "login", "refresh", "logout"}
+        for counted in (trips[op] for op in trips if trips[op] is not None):
+            assert counted["redis"] == sum(counted["by_purpose"].values()) == len(counted["trips"])
+            # Counted in the steady state: no connection opened, no script loaded, and every
+            # round trip is for keys the strategy or the limits declare.
+            assert OTHER not in counted["by_purpose"], label
         # Refusing a token after logout costs a look-up on every request; nothing else does.
-        assert (r["round_trips"]["store"] > 0) == facts["revocable"], label
+        assert bool(own(trips["request"])) == facts["revocable"], label
+        # Every login checks the failed-login limits (per username, per client) first.
+        limit_checks = trips["login"]["by_purpose"].get(LIMITS, 0)
+        assert limit_checks == (2 if real else 0), label
+        # So does every request whose credentials are a password, unless they are remembered.
+        on_request = trips["request"]["by_purpose"].get(LIMITS, 0)
+        if r["token"]["kind"] == ENCODED_CREDENTIALS:
+            per_password.add(on_request)
+            if not facts["variant_settings"]:  # by default nothing is remembered
+                assert on_request == limit_checks, label
+        else:
+            assert on_request == 0, label
+        assert trips["request"]["user_table"] >= 1
+        assert (trips["logout"] is not None) == (r["logout"]["status"] < 300), label
+        if facts["revocable"]:  # logout writes what the next request looks up
+            assert own(trips["logout"]), label
+    # A variant that remembers verified credentials (Basic's cache) skips them on a hit.
+    assert per_password == ({0, 2} if real else {0})
+
+
+def test_refresh_round_trips_and_what_refresh_tokens_add_to_the_login(comparison):
+    for label, r in comparison["strategies"].items():
+        facts, refresh, trips = r["strategy"], r["refresh"], r["round_trips"]["refresh"]
         assert refresh["offered"] == facts["refresh_tokens"], label
         if facts["refresh_tokens"]:
-            trips = refresh["round_trips"]
             assert refresh["status"] == 200
-            assert trips["store"] == len(trips["commands"]) == 1  # one script, whatever it does
-            assert trips["commands"][0] in ("EVALSHA", "EVAL")
+            # One script, whatever it does; nothing of the limits: no password is sent.
+            assert trips["redis"] == 1 and set(trips["by_purpose"]) == set(own(trips))
+            assert trips["trips"][0]["commands"] in ("EVALSHA", "EVAL")
             assert trips["user_table"] >= 1
+            # A login writes the login's refresh state.
+            assert own(r["round_trips"]["login"])
             # Both fields, named and quoted, on top of the token itself.
             assert refresh["refresh_adds_bytes"] > refresh["refresh_token_bytes"] > 0
             assert refresh["refresh_expires_in"] > r["expiry"]["expires_in"]
         else:
-            assert refresh["status"] == 501 and refresh["round_trips"] is None
+            assert refresh["status"] == 501 and trips is None
             assert refresh["refresh_adds_bytes"] == refresh["refresh_token_bytes"] == 0
         assert refresh["token_body_bytes"] > r["token"]["bytes"] + refresh["refresh_adds_bytes"]
 
@@ -323,7 +359,9 @@ def test_a_verifier_forges_where_the_key_that_verifies_also_signs(comparison):
             assert forgery["can_forge"] is False and forgery["tries"][0]["status"] == 401
         elif kind == OPAQUE and facts["stateful"]:  # whoever can write the store, mints
             assert forgery["can_forge"] is True and forgery["holds"] == "the token store"
-            assert "token:<SHA256 of a token of its own>" in forgery["how"]
+            assert (
+                "token:<SHA256 (first 128 bits), base64url of a token of its own>" in forgery["how"]
+            )
         else:  # e.g. a PASETO: its public key is published nowhere the interface can see
             assert not forgery["measured"] and forgery["can_forge"] is None, label
     answers = {r["verifier_forgery"]["can_forge"] for r in comparison["strategies"].values()}

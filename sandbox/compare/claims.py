@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from sandbox.compare.store_use import LIMITS
+from sandbox.round_trips import OTHER
 from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 
 HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
@@ -79,19 +81,44 @@ def window(probe: dict[str, Any] | None) -> str:
     return f"≤{probe['window_s']} s"
 
 
+def own(trips: dict[str, Any] | None) -> dict[str, int]:
+    """Round trips for the strategy's own keys, by purpose: neither the failed-login limits'
+    (every strategy's logins check them) nor other (no key of a known prefix)."""
+    if trips is None:
+        return {}
+    return {p: n for p, n in trips["by_purpose"].items() if p not in (LIMITS, OTHER)}
+
+
+def _round_trips(count: int, per: str | None, purposes: list[str]) -> str:
+    text = f"{count} Redis round trip{'' if count == 1 else 's'}" + (f" per {per}" if per else "")
+    return text + (f" ({', '.join(purposes)})" if purposes else "")
+
+
+def own_round_trips(r: dict[str, Any], operation: str, per: str) -> str:
+    """ "1 Redis round trip per request (denylist)": the strategy's own, of `operation`."""
+    mine = own(r["round_trips"][operation])
+    return _round_trips(sum(mine.values()), per, list(mine))
+
+
+def all_round_trips(r: dict[str, Any], operation: str, per: str | None) -> str:
+    """ "2 Redis round trips per login (failed-login limits 2)": every one of `operation`."""
+    trips = r["round_trips"][operation]
+    purposes = [f"{purpose} {count}" for purpose, count in trips["by_purpose"].items()]
+    return _round_trips(trips["redis"], per, purposes)
+
+
 def store_cost(r: dict[str, Any]) -> list[str]:
     """What a strategy was measured to need of its token store; empty if nothing."""
-    store, revoked, refresh = r["store"], r["store"]["revoked"], r["refresh"]
+    store, revoked = r["store"], r["store"]["revoked"]
     estimate = " (estimate)" if store["method"].startswith("estimate") else ""
     cost = []
     if store["keys_per_token"]:
         cost.append(f"{store['bytes_per_token']} B{estimate} per live login")
     if revoked and revoked["keys_per_token"]:
         cost.append(f"{revoked['bytes_per_token']} B{estimate} per logged-out login")
-    if r["round_trips"]["store"]:
-        cost.append(f"{r['round_trips']['store']} round trip per request")
-    if refresh["offered"] and refresh["round_trips"]["store"]:
-        cost.append(f"{refresh['round_trips']['store']} round trip per refresh")
+    for operation in ("request", "login", "refresh"):
+        if own(r["round_trips"][operation]):
+            cost.append(own_round_trips(r, operation, operation))
     return cost
 
 
@@ -184,7 +211,7 @@ def c5(results: Results) -> Claim | None:
         evidence = (
             f"{name} keeps {r['store']['keys_per_token']:g} key and "
             f"{r['store']['bytes_per_token']} B per token ({r['store']['method']}) and makes "
-            f"{r['round_trips']['store']} store round trip per request; with the store down "
+            f"{all_round_trips(r, 'request', 'request')}; with the store down "
             f"/protected answers {r['store_down']['protected_status']}. In exchange logout "
             f"{'revokes the token at once' if r['logout']['revoked'] else 'does not revoke'}."
         )
@@ -198,12 +225,15 @@ def c6(results: Results) -> Claim | None:
     def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
         cost = store_cost(r)
         if not cost:
+            request = r["round_trips"]["request"]
             evidence = (
-                f"Verifying a {name} token took {r['round_trips']['store']} store round trips "
+                f"Verifying a {name} token took {request['redis']} Redis round trips "
                 "and the server keeps nothing per login, but the protected route still made "
-                f"{r['round_trips']['user_table']} user-table query to load the user, and "
+                f"{request['user_table']} user-table query to load the user, and "
                 f"logout answers {r['logout']['status']}: revoking needs server state again."
             )
+            if r["round_trips"]["login"]["redis"]:
+                evidence += f" POST /token still made {all_round_trips(r, 'login', None)}."
             return evidence, CAVEAT
         down = r["store_down"]
         evidence = (
@@ -306,8 +336,9 @@ def a1(results: Results) -> Claim | None:
             revoked = r["store"]["revoked"] or {"bytes_per_token": 0}
             evidence = (
                 f"{name}: logout answers {logout['status']} and the token is refused from the "
-                f"next request (0 s), at the price of {r['round_trips']['store']} store round "
-                f"trip per request and {revoked['bytes_per_token']} B per logged-out login."
+                f"next request (0 s), at the price of "
+                f"{own_round_trips(r, 'request', 'request')} and "
+                f"{revoked['bytes_per_token']} B per logged-out login."
             )
             return evidence, WRONG
         evidence = (
@@ -338,7 +369,8 @@ def a2(results: Results) -> Claim | None:
     if not refreshed:
         return None
     # Weighed where refresh tokens are all there is: no store lookup on every request.
-    alone = {n: r for n, r in refreshed.items() if not r["round_trips"]["store"]} or refreshed
+    alone = {n: r for n, r in refreshed.items() if not own(r["round_trips"]["request"])}
+    alone = alone or refreshed
 
     def describe(name: str, r: dict[str, Any]) -> str:
         logout, reuse = r["revocation"]["logout"], r["revocation"]["refresh_token_reuse"]
@@ -349,10 +381,10 @@ def a2(results: Results) -> Claim | None:
             f"{window(logout['access'])}; after a spent refresh token was sent again: refresh "
             f"token {window(reuse['refresh'])}, access token {window(reuse['access'])}."
         )
-        if r["round_trips"]["store"]:
+        if own(r["round_trips"]["request"]):
             text += (
                 " Its access tokens are refused at once thanks to a store lookup on every "
-                f"request ({r['round_trips']['store']} round trip), not to refresh tokens."
+                f"request, {own_round_trips(r, 'request', 'request')}, not to refresh tokens."
             )
         return text
 
@@ -393,7 +425,7 @@ def a3(results: Results) -> Claim | None:
         return (
             f"{name}: {store['bytes_per_token']} B ({keys(store['keys_per_token'])}) per live "
             f"login, {revoked['bytes_per_token']} B ({keys(revoked['keys_per_token'])}) per "
-            f"logged-out one, {r['round_trips']['store']} store round trip per request."
+            f"logged-out one, {own_round_trips(r, 'request', 'request')}."
         )
 
     evidence = [describe(n, r) for n, r in revocable.items()]

@@ -49,17 +49,22 @@ MAX_DUMP_TRIES = 1000
 # What leaks, by the strategy's facts.
 SIGNING_KEY, TOKEN_STORE, USER_TABLE = "its signing key", "its token store", "its user table"
 # How a store's key could name a token: the token itself, or a digest of it.
-DIGESTS = ["", *sorted(n for n in hashlib.algorithms_guaranteed if not n.startswith("shake"))]
+ALGORITHMS = sorted(n for n in hashlib.algorithms_guaranteed if not n.startswith("shake"))
+TRUNCATED_BITS = 128  # a digest cut to its first 128 bits keeps a key short
 
 
-def digest(name: str, token: str) -> str:
-    """The token itself (""), or its hex digest by a hashlib algorithm (a shake has no one
-    length, and is left out)."""
-    return hashlib.new(name, token.encode()).hexdigest() if name else token
-
-
-def digest_name(name: str) -> str:
-    return name.upper().replace("_", "-") if name else "the token itself"
+def token_names(token: str) -> dict[str, str]:
+    """Every way a store key may name a token: the token itself, or its digest by a hashlib
+    algorithm (a shake has no one length, and is left out), whole or cut to its first 128
+    bits, in hex or unpadded base64url. Keyed by how it names it."""
+    names = {"the token itself": token}
+    for algorithm in ALGORITHMS:
+        whole = hashlib.new(algorithm, token.encode()).digest()
+        for cut, part in (("", whole), (f" (first {TRUNCATED_BITS} bits)", whole[:16])):
+            name = algorithm.upper().replace("_", "-") + cut
+            names[f"{name}, hex"] = part.hex()
+            names[f"{name}, base64url"] = base64.urlsafe_b64encode(part).rstrip(b"=").decode()
+    return names
 
 
 @dataclass
@@ -275,12 +280,12 @@ def _verifies(token: str, secret: str, algorithm: str) -> bool:
 
 def _token_key(store: Redis, prefix: str, token: str) -> tuple[str, str, str] | None:
     """(key, how it names the token, what of the key names it) for the token's store key."""
-    digests = {name: digest(name, token) for name in DIGESTS}
+    names = token_names(token)
     for raw in store.scan_iter(match=prefix + "*"):
         key = raw.decode(errors="replace")
-        for name, part in digests.items():
+        for named_by, part in names.items():
             if part in key:
-                return key, name, part
+                return key, named_by, part
     return None
 
 
@@ -293,7 +298,8 @@ def _with_the_store(subject: Subject, store: Redis) -> dict[str, Any]:
         return _not_measured("no key of its store names its token, or a digest of it")
     key, named_by, part = found
     own = secrets.token_urlsafe(len(token))[: len(token)]
-    own_key = key.replace(part, digest(named_by, own))
+    own_part = token_names(own)[named_by]
+    own_key = key.replace(part, own_part)
 
     def insert() -> str:
         value, ttl = store.dump(key), cast(int, store.pttl(key))
@@ -304,9 +310,7 @@ def _with_the_store(subject: Subject, store: Redis) -> dict[str, Any]:
         tries = [_try(subject, f"wrote a key for a token of its own ({named_by})", insert)]
     finally:
         store.delete(own_key)
-    shown = own_key.removeprefix(prefix).replace(
-        digest(named_by, own), f"<{digest_name(named_by)} of a token of its own>"
-    )
+    shown = own_key.removeprefix(prefix).replace(own_part, f"<{named_by} of a token of its own>")
     return _result(
         "the token store", tries, f"wrote {shown} with a real token's value: {_outcomes(tries)}"
     )

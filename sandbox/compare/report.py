@@ -42,20 +42,26 @@ def _store_revoked(store: dict) -> str:
     return _kept(store["revoked"], store["method"])
 
 
-def _refresh_trips(refresh: dict) -> str:
-    if not refresh["offered"]:
-        return f"no refresh ({refresh['status']})"
-    trips = refresh["round_trips"]
-    return f"{trips['store']} ({', '.join(trips['commands'])})" if trips["commands"] else "0"
-
-
 def _token_body(refresh: dict) -> str:
     added = refresh["refresh_adds_bytes"]
     return f"{refresh['token_body_bytes']} B" + (f" ({added} B)" if added else "")
 
 
 def _trips(trips: dict) -> str:
-    return f"{trips['store']} store\n{trips['user_table']} SQL"
+    return f"{trips['redis']} Redis\n{trips['user_table']} SQL"
+
+
+def _redis(trips: dict | None, missing: str) -> str:
+    """Redis round trips: how many, then how many of each purpose and their commands."""
+    if trips is None:
+        return missing
+    if not trips["redis"]:
+        return "0"
+    lines = []
+    for purpose, count in trips["by_purpose"].items():
+        sent = (t["commands"] for t in trips["trips"] if t["purpose"] == purpose)
+        lines.append(f"{purpose} {count} ({'; '.join(dict.fromkeys(sent))})")
+    return f"{trips['redis']}: " + "\n".join(lines)
 
 
 def _store_down(down: dict) -> str:
@@ -166,7 +172,7 @@ TOPICS = [
     Topic(
         "What a request costs",
         [
-            ("round trips", lambda r: _trips(r["round_trips"])),
+            ("round trips", lambda r: _trips(r["round_trips"]["request"])),
             ("GET /protected", lambda r: _ms(r["cost"], "request")),
             ("sign: issue()", lambda r: _ms(r["cost"], "sign")),
             ("verify: authenticate", lambda r: _ms(r["cost"], "authenticate")),
@@ -174,15 +180,39 @@ TOPICS = [
         ],
         "Medians (p95), and × the /public baseline: the same route without authentication. "
         "Sign: the strategy's issue() alone (POST /token without its password check); verify: "
-        "its authenticate step alone. Round trips: store commands and user-table (SQL) queries "
-        "of one request.",
+        "its authenticate step alone. Round trips: Redis round trips (every client's, the "
+        "failed-login limits' too) and user-table (SQL) queries of one request.",
+    ),
+    Topic(
+        "Redis round trips, by purpose",
+        [
+            ("a request (GET /protected)", lambda r: _redis(r["round_trips"]["request"], "")),
+            ("a login (POST /token)", lambda r: _redis(r["round_trips"]["login"], "")),
+            (
+                "a refresh",
+                lambda r: _redis(
+                    r["round_trips"]["refresh"], f"no refresh ({r['refresh']['status']})"
+                ),
+            ),
+            (
+                "a logout",
+                lambda r: _redis(
+                    r["round_trips"]["logout"], f"no logout ({r['logout']['status']})"
+                ),
+            ),
+        ],
+        "Every round trip any Redis client of the app makes (the token store's, the "
+        "failed-login limits'), counted where redis-py writes to the socket: a command, a "
+        "pipeline or a script call is one. Each is named by the keys it touches (the "
+        "strategy's key prefixes, the limits'); other: none of them. Counted the second time "
+        "each is made, once connections are open, scripts loaded and, with a credential "
+        "cache, the credentials remembered.",
     ),
     Topic(
         "What the server keeps",
         [
             ("per live login", lambda r: _kept(r["store"], r["store"]["method"])),
             ("per logged-out login", lambda r: _store_revoked(r["store"])),
-            ("store round trips / refresh", lambda r: _refresh_trips(r["refresh"])),
             ("POST /token body (refresh's part)", lambda r: _token_body(r["refresh"])),
             ("token store down", lambda r: _store_down(r["store_down"])),
         ],

@@ -1,20 +1,23 @@
-"""What a strategy costs its token store: bytes and keys per login (live, logged out),
-round trips per request and per refresh."""
+"""What a strategy costs its Redis: the token store's bytes and keys per login (live,
+logged out); every client's round trips per request, login, refresh and logout, by purpose."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
 from redis import Redis
 from redis.exceptions import ResponseError
 from sqlalchemy import event
+from werkzeug.test import TestResponse
 
 from sandbox import extensions
 from sandbox.compare.subject import Subject
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.round_trips import counting
 from sandbox.users import db
 
 STORE_SAMPLE_TOKENS = 200
+LIMITS = "failed-login limits"  # what the limits' keys hold, as the reports name it
 
 
 def store_use(subject: Subject) -> dict[str, Any]:
@@ -103,27 +106,6 @@ def _used_memory(store: Redis) -> int | None:
 
 
 @contextmanager
-def _counted_store_commands(subject: Subject) -> Iterator[list[Any]]:
-    commands: list[Any] = []
-    store = subject.strategy.store
-    if store is None:
-        yield commands
-        return
-    send = store.execute_command
-
-    def counted(*args: Any, **options: Any) -> Any:
-        commands.append(args[0])
-        return send(*args, **options)
-
-    # Wrapped on this one client, for the duration of the count.
-    store.execute_command = counted  # type: ignore[method-assign]
-    try:
-        yield commands
-    finally:
-        del store.execute_command  # back to the class's own method
-
-
-@contextmanager
 def _counted_queries(subject: Subject) -> Iterator[list[str]]:
     queries: list[str] = []
     with subject.app.app_context():
@@ -139,24 +121,73 @@ def _counted_queries(subject: Subject) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count_query)
 
 
-def round_trips(subject: Subject) -> dict[str, int]:
-    """Store commands and user-table queries of one authenticated request, counted."""
-    with _counted_queries(subject) as queries, _counted_store_commands(subject) as commands:
-        status = subject.status(subject.header)
-    if status != 200:
-        raise RuntimeError(f"an authenticated request failed with {status}")
-    return {"store": len(commands), "user_table": len(queries)}
+def purposes(subject: Subject) -> dict[str, str]:
+    """Each key prefix the instance writes in Redis, and what its keys hold: the strategy's
+    own (`Strategy.store_keys`), and the failed-login limits' (every strategy's logins)."""
+    limits = extensions.login_limits(subject.app)
+    return {**subject.strategy.store_keys(), limits.key_prefix: LIMITS}
 
 
-def refresh_round_trips(subject: Subject, refresh_token: str) -> dict[str, Any]:
-    """Store commands (a script's EVALSHA counts as one) and user-table queries of one
-    POST /token/refresh, counted."""
-    with _counted_queries(subject) as queries, _counted_store_commands(subject) as commands:
-        response = subject.client.post("/token/refresh", json={"refresh_token": refresh_token})
-    if response.status_code != 200:
-        raise RuntimeError(f"a refresh failed with {response.status_code}")
+def _counted(subject: Subject, send: Callable[[], TestResponse], what: str) -> dict[str, Any]:
+    """The Redis round trips of `send` (every client's, by purpose) and its user-table queries.
+
+    Counted in the steady state: the caller has made the same call once already, so no
+    connection is opened and no script loaded during the count (a running server paid for
+    them long ago; counted, they would be "other").
+    """
+    with _counted_queries(subject) as queries, counting(purposes(subject)) as trips:
+        response = send()
+    if response.status_code >= 300:
+        raise RuntimeError(f"{what} failed with {response.status_code}")
+    return trips.summary() | {"user_table": len(queries)}
+
+
+def round_trips(subject: Subject) -> dict[str, Any]:
+    """Redis round trips (total, by purpose, the commands of each) and user-table queries
+    of one authenticated request, one login, one refresh and one logout, each counted the
+    second time it is made; refresh and logout are None where the strategy offers none."""
+    client = subject.client
+
+    def request() -> TestResponse:
+        return client.get("/protected", headers=subject.header)
+
+    def login() -> TestResponse:
+        return client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
+
+    request()  # and, with a credential cache, the credentials are remembered from now on
+    per_request = _counted(subject, request, "an authenticated request")
+    login()
     return {
-        "store": len(commands),
-        "commands": [str(command) for command in commands],
-        "user_table": len(queries),
+        "request": per_request,
+        "login": _counted(subject, login, "a login"),
+        "refresh": _refresh_round_trips(subject),
+        "logout": _logout_round_trips(subject),
     }
+
+
+def _refresh_round_trips(subject: Subject) -> dict[str, Any] | None:
+    token = subject.login().get("refresh_token")
+    if token is None:
+        return None
+
+    def refresh(token: str) -> TestResponse:
+        return subject.client.post("/token/refresh", json={"refresh_token": token})
+
+    first = refresh(token)
+    if first.status_code != 200:
+        raise RuntimeError(f"a refresh failed with {first.status_code}")
+    following = first.get_json()["refresh_token"]
+    return _counted(subject, lambda: refresh(following), "a refresh")
+
+
+def _logout_round_trips(subject: Subject) -> dict[str, Any] | None:
+    def logout(header: dict[str, str]) -> TestResponse:
+        return subject.client.post("/logout", headers=header)
+
+    def fresh() -> dict[str, str]:
+        return subject.authorization(subject.login()["token"])
+
+    if logout(fresh()).status_code >= 300:  # no logout (501): nothing to count
+        return None
+    header = fresh()  # its login is not counted: a logout of a fresh token, alone
+    return _counted(subject, lambda: logout(header), "a logout")
