@@ -4,6 +4,7 @@ import csv
 import resource
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ from sandbox.processes import flags, free_port, stop, wait_for_http
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SANDBOX_APP = "sandbox:create_app()"  # what gunicorn serves, unless a target names another
 PROTECTED = "/protected"
+# How long locust's master waits for its workers to connect: workers that never do fail the
+# run, where locust's default would wait for them forever.
+WORKERS_WAIT_S = 60
+# How long workers have to quit on their own once their master has ended (it tells them to).
+WORKERS_QUIT_S = 15
 
 
 class BenchError(Exception):
@@ -85,8 +91,13 @@ def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> fl
         master_args: list[str] = []
         port = free_port()
         if load.locust_workers:
-            bind = {"--master-bind-host": "127.0.0.1", "--master-bind-port": port}
-            master_args = ["--master", *flags(bind), "--expect-workers", str(load.locust_workers)]
+            distributed = {
+                "--master-bind-host": "127.0.0.1",
+                "--master-bind-port": port,
+                "--expect-workers": load.locust_workers,
+                "--expect-workers-max-wait": WORKERS_WAIT_S,
+            }
+            master_args = ["--master", *flags(distributed)]
         run = {
             "--host": url,
             "--users": load.users,
@@ -95,24 +106,46 @@ def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> fl
             "--csv": csv_prefix,
             "--stop-timeout": 2,
         }
+        workers: list[subprocess.Popen] = []
+        # Nothing outlives the run, however it ends: the master stops first (callbacks run
+        # last in, first out), then its workers, which may never have reached it.
+        stack.callback(settle, workers, WORKERS_QUIT_S)
         master = subprocess.Popen(
             [*common, *flags(run), "--headless", "--only-summary", *master_args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
+        stack.callback(stop, master)
         for _ in range(load.locust_workers):
             worker = subprocess.Popen(
                 [*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            stack.callback(worker.wait, 30)
-        _, errors = master.communicate(timeout=load.duration + 120)
+            workers.append(worker)
+        try:
+            _, errors = master.communicate(timeout=load.duration + WORKERS_WAIT_S + 60)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"locust did not finish {csv_prefix.name} in time") from None
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if not csv_prefix.with_name(csv_prefix.name + "_stats.csv").exists():
         raise BenchError(f"locust wrote no statistics for {csv_prefix.name}: {errors[-2000:]}")
+    # Every user asks GET /strategy as it starts: none means no user ran (e.g. a master whose
+    # workers never connected, which still writes empty statistics).
+    if read_stats(csv_prefix)["requests"] == 0:
+        raise BenchError(f"locust recorded no requests for {csv_prefix.name}: {errors[-2000:]}")
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def settle(processes: list[subprocess.Popen], timeout: float) -> None:
+    """Give `processes` `timeout` seconds in all to exit on their own, then stop the others."""
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            stop(process)
 
 
 def milliseconds(cell: str) -> float | None:
