@@ -16,7 +16,7 @@ from sandbox.database import check_reachable, database_uri
 from sandbox.errors import register_error_handlers
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
-from sandbox.store import make_token_store
+from sandbox.store import check_store_mode, make_token_store
 from sandbox.users import UserStore, db
 
 MAX_BODY_BYTES = 16 * 1024
@@ -46,13 +46,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if settings["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
-    login_limits = LoginLimits(
-        settings["LOGIN_LIMIT_PER_USER"],
-        settings["LOGIN_LIMIT_PER_CLIENT"],
-        settings["REDIS_URL"],
-        settings["REDIS_KEY_PREFIX"],
-    )
-    store = make_token_store(settings["REDIS_URL"]) if strategy.stateful else None
+    redis_url, cluster = settings["REDIS_URL"], settings["REDIS_CLUSTER"]
+    with config_errors():
+        check_store_mode(redis_url, cluster)
+        login_limits = LoginLimits(
+            settings["LOGIN_LIMIT_PER_USER"],
+            settings["LOGIN_LIMIT_PER_CLIENT"],
+            redis_url,
+            settings["REDIS_KEY_PREFIX"],
+            cluster,
+        )
+        store = make_token_store(redis_url, cluster) if strategy.stateful else None
     strategy.init_app(app, users, store)
     cookies = None
     if cookie_mode(settings):

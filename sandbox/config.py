@@ -28,6 +28,7 @@ from strategies.base import Strategy
 from strategies.settings import (
     Setting,
     SettingError,
+    boolean,
     one_of,
     whole_number,
 )
@@ -42,6 +43,13 @@ APP_SETTINGS: tuple[Setting, ...] = (
         "the token store and the shared failed-login counts; unset: an "
         "in-process fakeredis (one process only)",
         a_redis_url,
+    ),
+    Setting(
+        "REDIS_CLUSTER",
+        False,
+        "true: REDIS_URL names one node of a Redis Cluster, and every key the app keeps "
+        "lives in that cluster",
+        boolean,
     ),
     Setting("REDIS_KEY_PREFIX", "auth-sandbox:", "prefix of every key the sandbox writes in Redis"),
     Setting(

@@ -1,10 +1,11 @@
 """Failed-login limits (the 429 of `POST /token` and of Basic credentials), on `limits`.
 
 Only failures count: per username and per client address, each in a fixed window.
-With REDIS_URL the counts live in Redis, so every worker shares them; without, in
-the process. When Redis cannot be reached the counts fall back to the process for
-a few seconds, so that strategies that need no store keep serving and guessing
-stays bounded per worker.
+With REDIS_URL the counts live in Redis (with REDIS_CLUSTER, in the cluster: each
+count is one key, on the node its slot falls to), so every worker shares them;
+without, in the process. When Redis (or a count's node) cannot be reached the
+counts fall back to the process for a few seconds, so that strategies that need no
+store keep serving and guessing stays bounded per worker.
 
 Credentials a strategy remembers as verified (Basic's credential cache) reach no
 password hash, so they skip the two checks and their round trips. A remembered
@@ -18,6 +19,7 @@ guesser can thus test at most one guess per worker against remembered credential
 
 import math
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from cachetools import TLRUCache
@@ -25,8 +27,10 @@ from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from redis.connection import SSLConnection, parse_url
 
-from sandbox.store import client_options
+from sandbox.store import client_options, cluster_client_options, cluster_start_errors
+from strategies.base import STORE_DOWN
 from strategies.errors import TooManyFailedLogins
 from strategies.settings import Setting
 
@@ -63,8 +67,29 @@ def limits_uri(redis_url: str) -> str:
     return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
 
 
+def cluster_storage(redis_url: str) -> tuple[str, dict[str, Any]]:
+    """The `limits` URI and redis-py options of the Redis Cluster whose node REDIS_URL names.
+
+    `limits` reads host and port from its redis+cluster:// URI, and hands everything else
+    to redis-py's cluster client: the URL's own options (credentials, TLS) are passed so.
+    """
+    options = parse_url(redis_url)
+    host, port = options.pop("host", "localhost"), options.pop("port", 6379)
+    options.pop("db", None)
+    if options.pop("connection_class", None) is SSLConnection:  # rediss://
+        options["ssl"] = True
+    return f"redis+cluster://{host}:{port}", {**cluster_client_options(), **options}
+
+
 class LoginLimits:
-    def __init__(self, per_user: str, per_client: str, redis_url: str | None, key_prefix: str):
+    def __init__(
+        self,
+        per_user: str,
+        per_client: str,
+        redis_url: str | None,
+        key_prefix: str,
+        cluster: bool = False,
+    ):
         self.limits: dict[str, RateLimitItem] = {
             "user": parse(per_user),
             "client": parse(per_client),
@@ -77,12 +102,13 @@ class LoginLimits:
             REMEMBERED_REFUSALS, ttu=lambda _key, ends, _now: ends, timer=time.monotonic
         )
         if redis_url:
-            storage = storage_from_string(
-                limits_uri(redis_url),
-                key_prefix=self.key_prefix,
-                wrap_exceptions=True,
-                **client_options(),
+            uri, options = (
+                cluster_storage(redis_url) if cluster else (limits_uri(redis_url), client_options())
             )
+            with cluster_start_errors(redis_url) if cluster else nullcontext():
+                storage = storage_from_string(
+                    uri, key_prefix=self.key_prefix, wrap_exceptions=True, **options
+                )
             self.shared = FixedWindowRateLimiter(storage)
         self._shared_down_until = 0.0
 
@@ -113,6 +139,8 @@ class LoginLimits:
         if self.shared is not None and time.monotonic() >= self._shared_down_until:
             try:
                 return getattr(self.shared, method)(*args)
-            except StorageError:
+            # limits wraps redis-py's RedisError only; a cluster that no node of answers
+            # raises the cluster client's RedisClusterException.
+            except (StorageError, *STORE_DOWN):
                 self._shared_down_until = time.monotonic() + FALLBACK_SECONDS
         return getattr(self.local, method)(*args)

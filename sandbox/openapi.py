@@ -5,7 +5,8 @@ configured strategy's facts decide the security scheme (`scheme`), whether `/log
 204, 200 (part of the login) or 501 (`revocable`, `refresh_tokens`), whether `/token/refresh`
 issues tokens or answers 501 (`refresh_tokens`), whether the token store's 503 exists
 (`stateful`) and whether a password on every request can earn a 429; the values `/strategy`
-and `/healthz` report, the limits and the version come from the code and the app. What
+and `/healthz` report (`degraded` on a Redis Cluster), the token store and its key layout
+(`info.x-token-store`), the limits and the version come from the code and the app. What
 each route answers is written once, below, as the README's Routes and Errors tables give it;
 tests/test_openapi.py checks that its paths are exactly the app's routes, and holds a live
 server of every strategy to it with schemathesis.
@@ -34,6 +35,7 @@ def document(app: Flask) -> Schema:
     login = {"schema": ref("schemas", "Login")}
     if app.config["SANDBOX_ENV"] != "production":  # where the demo user is seeded
         login["example"] = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    cluster = bool(app.config.get("REDIS_CLUSTER"))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -41,10 +43,45 @@ def document(app: Flask) -> Schema:
             "version": version("auth-sandbox"),
             "description": f"auth-sandbox running the {active.name!r} strategy: "
             f"{active.description}",
+            "x-token-store": token_store(app, active, cluster),
         },
-        "paths": paths(active, login, cookie),
-        "components": components(active, app.config["MAX_CONTENT_LENGTH"], cookie),
+        "paths": paths(active, login, cookie, cluster),
+        "components": components(active, app.config["MAX_CONTENT_LENGTH"], cookie, cluster),
     }
+
+
+def token_store(app: Flask, active: Strategy, cluster: bool) -> Schema:
+    """Where the app keeps its keys (REDIS_URL, REDIS_CLUSTER), and their families, each
+    named after REDIS_KEY_PREFIX: what each holds, and how a Redis Cluster places it."""
+    prefix = app.config["REDIS_KEY_PREFIX"]
+    families = {
+        **active.store_keys(),
+        extensions.login_limits(app).key_prefix + ":": "failed-login counts",
+    }
+    if app.config["REDIS_URL"] is None:
+        kind = "in-process"  # fakeredis, and the failed-login counts in the process
+    else:
+        kind = "redis-cluster" if cluster else "redis"
+    return {
+        "kind": kind,
+        "redis_cluster": cluster,
+        "keys": {
+            f"<REDIS_KEY_PREFIX>{family.removeprefix(prefix)}…": held
+            for family, held in families.items()
+        },
+        "key_layout": KEY_LAYOUT,
+    }
+
+
+KEY_LAYOUT = (
+    "One key per token, login or failed-login count, each command on one key, so that on a "
+    "Redis Cluster (REDIS_CLUSTER=true) every key lands on the master of its own slot; the "
+    "one operation that changes two keys at once, the jwt strategy's script that rotates or "
+    "revokes a login (its record and its denylist entry), names both with the login's id as "
+    "a hash tag, {sid}, so both share one slot. While a master is down, a request that needs one "
+    "of its keys answers 503 and the others are served; the failed-login counts fall back "
+    "to the process."
+)
 
 
 def ref(kind: str, name: str) -> Schema:
@@ -90,7 +127,7 @@ def security_scheme(active: Strategy, cookie: bool) -> str:
     return "cookie" if cookie else active.scheme.lower()
 
 
-def paths(active: Strategy, login: Schema, cookie: bool) -> Schema:
+def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schema:
     secured: list[Schema] = [{security_scheme(active, cookie): []}]
     # With the token in a cookie, what changes state needs the login's X-CSRF-Token too.
     csrf = {"403": error("Missing or wrong X-CSRF-Token header")} if cookie else {}
@@ -112,7 +149,17 @@ def paths(active: Strategy, login: Schema, cookie: bool) -> Schema:
         logged_out = {
             "501": error("The strategy cannot revoke: the message says why, and what would")
         }
-    health_down = answer("The token store is down", ref("schemas", "HealthDown"), "Retry-After")
+    health_down = answer(
+        "The token store is down" + (": no master of the cluster answers" if cluster else ""),
+        ref("schemas", "HealthDown"),
+        "Retry-After",
+    )
+    serving = (
+        "Serving; with a Redis Cluster (REDIS_CLUSTER), store 'degraded' while some of its "
+        "masters do not answer: a request that needs a key of theirs answers 503"
+        if cluster and active.stateful
+        else "Serving"
+    )
     user = ref("schemas", "User")
     token = answer("The token to send", ref("schemas", "Token"), "Cache-Control")
     if active.refresh_tokens:
@@ -180,7 +227,7 @@ def paths(active: Strategy, login: Schema, cookie: bool) -> Schema:
         "/healthz": operation(
             "get",
             "Whether the app and the strategy's token store can serve",
-            {"200": answer("Serving", health(active))}
+            {"200": answer(serving, health(active, cluster))}
             | ({"503": health_down} if active.stateful else {}),
         ),
         "/.well-known/jwks.json": operation(
@@ -212,14 +259,17 @@ def facts(active: Strategy) -> Schema:
     )
 
 
-def health(active: Strategy) -> Schema:
-    store = "ok" if active.stateful else "none"
-    return closed(
-        {"status": {"const": "ok"}, "strategy": {"const": active.name}, "store": {"const": store}}
-    )
+def health(active: Strategy, cluster: bool) -> Schema:
+    if not active.stateful:
+        store: Schema = {"const": "none"}
+    elif cluster:  # some masters down: degraded, still serving the keys of the others
+        store = {"enum": ["ok", "degraded"]}
+    else:
+        store = {"const": "ok"}
+    return closed({"status": {"const": "ok"}, "strategy": {"const": active.name}, "store": store})
 
 
-def components(active: Strategy, max_body_bytes: int, cookie: bool) -> Schema:
+def components(active: Strategy, max_body_bytes: int, cookie: bool, cluster: bool) -> Schema:
     field = {
         "type": "string",
         "minLength": 1,
@@ -354,7 +404,10 @@ def components(active: Strategy, max_body_bytes: int, cookie: bool) -> Schema:
                 "Too many failed logins, per user or client", "Retry-After"
             ),
             "StoreUnavailable": error(
-                f"The token store is down: retry in {STORE_RETRY_AFTER} s", "Retry-After"
+                "The token store is down"
+                + (" (of the cluster: the master that holds this request's key)" if cluster else "")
+                + f": retry in {STORE_RETRY_AFTER} s",
+                "Retry-After",
             ),
             "MethodNotAllowed": error("Another method than the path's", "Allow"),
         },

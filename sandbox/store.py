@@ -1,13 +1,24 @@
-"""The token store: a real Redis at REDIS_URL, or an in-process fakeredis."""
+"""The token store: a real Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER), or an
+in-process fakeredis."""
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import fakeredis
 from redis import ConnectionPool, Redis, RedisError
 from redis.backoff import NoBackoff
+from redis.cluster import ClusterPipeline, RedisCluster
+from redis.connection import parse_url
+from redis.exceptions import AuthenticationError, RedisClusterException
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
+from redis.typing import ScriptTextT
+
+from strategies.base import STORE_DOWN, Store
+from strategies.settings import SettingError
 
 REDIS_URL_EXAMPLE = "redis://127.0.0.1:6379/0"
 
@@ -73,7 +84,128 @@ def client_options() -> dict:
     return {"socket_timeout": 0.4, "socket_connect_timeout": 0.4, "retry": retry}
 
 
-def make_token_store(redis_url: str | None) -> Redis:
+def cluster_client_options() -> dict:
+    """redis-py options for a client of a Redis Cluster (REDIS_CLUSTER=true).
+
+    A call that meets a dead or hung master raises after one retry (the cluster client
+    retries at its own level, re-reading the slot map in between, and never on a node's
+    connection): two connection attempts refused at once, or two waits of 0.4 s on a
+    hung node, so a request that needs that master answers 503 within a second, and a
+    connection a restarted node dropped is retried on a fresh one. The client starts
+    without every slot covered, as the nodes run: a master down refuses its keys only.
+    """
+    return {
+        "socket_timeout": 0.4,
+        "socket_connect_timeout": 0.4,
+        "retry": Retry(NoBackoff(), 1),
+        "require_full_coverage": False,
+    }
+
+
+class ClusterStore(RedisCluster):
+    """redis-py's cluster client, with two changes for the scripts of the app.
+
+    A script whose keys share a hash tag routes to one node like any keyed command, so
+    its EVALSHA may join a pipeline, as it does on one Redis (redis-py's cluster
+    pipeline refuses it outright). And SCRIPT LOAD survives a master down: redis-py loads
+    a script on every master when a node answers NOSCRIPT (a node that restarted has
+    lost its scripts), and one master down would fail that load, and with it every script
+    call on the masters that are up; here it is loaded on each master that answers.
+    """
+
+    def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> ClusterPipeline:
+        pipeline = super().pipeline(transaction, shard_hint)
+        pipeline.evalsha = partial(pipeline.execute_command, "EVALSHA")
+        return pipeline
+
+    def script_load(self, script: ScriptTextT) -> str:
+        digest, failure = None, None
+        for node in self.get_primaries():
+            try:
+                digest = self.execute_command("SCRIPT LOAD", script, target_nodes=node)
+            except STORE_DOWN as error:
+                failure = error
+        if digest is None:
+            raise failure or RedisConnectionError("no master of the cluster answered")
+        return cast(str, digest)
+
+
+def make_token_store(redis_url: str | None, cluster: bool = False) -> Store:
     if redis_url is None:
         return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    if cluster:
+        with cluster_start_errors(redis_url):
+            return ClusterStore.from_url(redis_url, **cluster_client_options())
     return Redis.from_url(redis_url, **client_options())
+
+
+@contextmanager
+def cluster_start_errors(redis_url: str) -> Iterator[None]:
+    """A cluster client that cannot start (it asks a node for the slot map at once), as the
+    SettingError that stops the start with one line."""
+    try:
+        yield
+    except (RedisClusterException, RedisError) as error:
+        raise SettingError(
+            f"REDIS_CLUSTER=true, but the Redis Cluster at REDIS_URL {shown(redis_url)} "
+            f"cannot be used: {error}"
+        ) from None
+
+
+def check_store_mode(redis_url: str | None, cluster: bool) -> None:
+    """Stop the start, as a SettingError, where REDIS_CLUSTER does not match REDIS_URL.
+
+    With REDIS_CLUSTER, REDIS_URL must name a node (TCP, database 0) that answers as a
+    node of a cluster that holds slots: the client asks it for the others. Without, a
+    Redis that answers as a cluster node would refuse the other nodes' keys (MOVED);
+    one that does not answer now is left to the request path (503 until it does).
+    """
+    if redis_url is None:
+        if cluster:
+            raise SettingError("REDIS_CLUSTER=true needs REDIS_URL: one node of the cluster")
+        return
+    options = parse_url(redis_url)
+    if cluster and "path" in options:
+        raise SettingError(
+            f"REDIS_CLUSTER=true: REDIS_URL {shown(redis_url)} is a Unix socket, and a "
+            "cluster's nodes are reached over TCP: redis:// or rediss://"
+        )
+    if cluster and options.get("db", 0) != 0:
+        raise SettingError(
+            f"REDIS_CLUSTER=true: REDIS_URL {shown(redis_url)} names database "
+            f"{options['db']}, and a Redis Cluster has database 0 only"
+        )
+    probe = Redis.from_url(redis_url, **client_options())
+    try:
+        enabled = cast(dict, probe.info("cluster")).get("cluster_enabled") == 1
+        slots = int(cast(dict, probe.cluster("info"))["cluster_slots_assigned"]) if enabled else 0
+    except RedisError as error:
+        if not cluster:
+            return
+        if isinstance(error, STORE_DOWN) and not isinstance(error, AuthenticationError):
+            raise SettingError(
+                f"REDIS_CLUSTER=true, but nothing answers at REDIS_URL {shown(redis_url)} "
+                f"({error}): it must name a node of a running Redis Cluster"
+            ) from None
+        raise SettingError(
+            f"REDIS_CLUSTER=true, but the node at REDIS_URL {shown(redis_url)} could not be "
+            f"asked whether it is a cluster node ({error})"
+        ) from None
+    finally:
+        probe.close()
+    if cluster and not enabled:
+        raise SettingError(
+            f"REDIS_CLUSTER=true, but REDIS_URL {shown(redis_url)} is a Redis without cluster "
+            "support (cluster_enabled:0): name a node of a Redis Cluster, or leave "
+            "REDIS_CLUSTER unset"
+        )
+    if cluster and not slots:
+        raise SettingError(
+            f"REDIS_CLUSTER=true, but the node at REDIS_URL {shown(redis_url)} belongs to no "
+            "cluster that holds slots yet: create the cluster first (redis-cli --cluster create)"
+        )
+    if enabled and not cluster:
+        raise SettingError(
+            f"REDIS_URL {shown(redis_url)} is a node of a Redis Cluster (cluster_enabled:1), "
+            "which refuses the keys of its other nodes: set REDIS_CLUSTER=true"
+        )

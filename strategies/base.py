@@ -10,13 +10,17 @@ one app by `init_app`.
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from flask import Flask
 from redis import Redis
+from redis.cluster import RedisCluster
+from redis.exceptions import ClusterError, RedisClusterException
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -34,8 +38,13 @@ REALM = "auth-sandbox"
 # The longest refresh token POST /token/refresh reads: a signed one is several hundred
 # characters, and a strategy's own must fit.
 MAX_REFRESH_TOKEN_LENGTH = 4096
-# What redis-py raises when the store is down, hangs or is still loading.
-STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
+# The token store: one Redis, or redis-py's client of a Redis Cluster (REDIS_CLUSTER=true).
+Store = Redis | RedisCluster
+# What redis-py raises when the store is down, hangs or is still loading; on a cluster also
+# when the node that holds a key's slot refuses it (CLUSTERDOWN, MASTERDOWN: ClusterError),
+# no node holds the slot (SlotNotCoveredError), or no node answers at all (the client's
+# "Redis Cluster cannot be connected"): both RedisClusterException.
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError, ClusterError, RedisClusterException)
 
 
 def challenge(scheme: str, error: AuthError) -> str:
@@ -51,6 +60,15 @@ def store_errors() -> Iterator[None]:
         yield
     except STORE_DOWN as error:
         raise StoreUnavailable() from error
+
+
+class StoreHealth(Enum):
+    """What `/healthz` reports of the token store."""
+
+    OK = "ok"  # it answers (on a cluster: every master)
+    DEGRADED = "degraded"  # a cluster some of whose masters do not answer: their keys get 503
+    DOWN = "down"  # nothing answers
+    NONE = "none"  # the strategy keeps no store
 
 
 class User(Protocol):
@@ -107,7 +125,7 @@ class Strategy(ABC):
 
     app: Flask
     users: UserDirectory
-    store: Redis | None
+    store: Store | None
 
     def __init__(self, config: Mapping[str, Any]):
         """Configure from parsed settings (the app's and its own).
@@ -116,7 +134,7 @@ class Strategy(ABC):
         """
         self.config = config
 
-    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
+    def init_app(self, app: Flask, users: UserDirectory, store: Store | None) -> None:
         """Bind to one app. `store` is the token store, given only to stateful strategies.
 
         A setting left unset that can make its own value (`Setting.make`, development only:
@@ -224,11 +242,21 @@ class Strategy(ABC):
         """The public keys that verify its tokens, as a JWK Set (RFC 7517); None: none."""
         return None
 
-    def store_reachable(self) -> bool | None:
-        """Whether the token store answers; None for a strategy that keeps no store."""
+    def store_health(self) -> StoreHealth:
+        """Whether the token store answers: on a cluster, each master is asked in turn."""
         if self.store is None:
-            return None
-        try:
-            return bool(self.store.ping())
-        except STORE_DOWN:
-            return False
+            return StoreHealth.NONE
+        if not isinstance(self.store, RedisCluster):
+            return StoreHealth.OK if _answers(self.store.ping) else StoreHealth.DOWN
+        primaries = self.store.get_primaries()
+        answered = sum(_answers(partial(self.store.ping, target_nodes=node)) for node in primaries)
+        if answered == len(primaries) > 0:
+            return StoreHealth.OK
+        return StoreHealth.DEGRADED if answered else StoreHealth.DOWN
+
+
+def _answers(ping: Callable[[], object]) -> bool:
+    try:
+        return bool(ping())
+    except STORE_DOWN:
+        return False

@@ -21,9 +21,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from flask import Flask
-from redis import Redis
 
-from strategies.base import REALM, IssuedToken, Revocation, User, UserDirectory, store_errors
+from strategies.base import (
+    REALM,
+    IssuedToken,
+    Revocation,
+    Store,
+    User,
+    UserDirectory,
+    store_errors,
+)
 from strategies.errors import RevokedToken
 from strategies.headers import request_credentials
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
@@ -50,14 +57,14 @@ class BearerStrategy(HTTPAuthStrategy):
         "Redis maps a digest of each token to its user until the TTL ends."
     )
     refusal = "Unknown or expired token"
-    store: Redis  # never None: a stateful strategy is given its store (checked in init_app)
+    store: Store  # never None: a stateful strategy is given its store (checked in init_app)
 
     def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
         self.ttl: int = config["TOKEN_TTL"]
         self.key_prefix: str = config["REDIS_KEY_PREFIX"] + "token:"
 
-    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
+    def init_app(self, app: Flask, users: UserDirectory, store: Store | None) -> None:
         if store is None:
             raise TypeError(f"the {self.name!r} strategy is stateful: init_app needs a token store")
         super().init_app(app, users, store)

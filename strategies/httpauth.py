@@ -14,10 +14,9 @@ from typing import ClassVar, NoReturn
 
 from flask import Flask
 from flask_httpauth import HTTPAuth, HTTPBasicAuth, HTTPTokenAuth
-from redis import Redis
 from werkzeug.datastructures import Authorization
 
-from strategies.base import Strategy, User, UserDirectory
+from strategies.base import Store, Strategy, User, UserDirectory
 from strategies.errors import InvalidCredentials, MissingCredentials
 from strategies.headers import decode_basic, request_credentials
 
@@ -38,7 +37,7 @@ class HTTPAuthStrategy(Strategy):
 
     refusal: ClassVar[str]  # the 401 message when the verify callback finds no user
 
-    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
+    def init_app(self, app: Flask, users: UserDirectory, store: Store | None) -> None:
         super().init_app(app, users, store)
         self.http_auth = self.make_http_auth()
         self.http_auth.error_handler(self._refuse)

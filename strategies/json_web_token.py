@@ -24,9 +24,8 @@ from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
 from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWTError
-from redis import Redis
 
-from strategies.base import IssuedToken, Revocation, Strategy, User, UserDirectory
+from strategies.base import IssuedToken, Revocation, Store, Strategy, User, UserDirectory
 from strategies.errors import (
     AuthError,
     ExpiredToken,
@@ -216,7 +215,7 @@ class JWTStrategy(Strategy):
             load_public_key_file("JWT_VERIFY_KEY_FILES", path, self.algorithm) for path in old_files
         ]
 
-    def init_app(self, app: Flask, users: UserDirectory, store: Redis | None) -> None:
+    def init_app(self, app: Flask, users: UserDirectory, store: Store | None) -> None:
         super().init_app(app, users, store)
         self.logins = LoginRecords(store, self.key_prefix) if store is not None else None
         # flask-jwt-extended reads its configuration from app.config, and only there.

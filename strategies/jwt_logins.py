@@ -24,9 +24,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import cast
 
-from redis import Redis
-
-from strategies.base import store_errors
+from strategies.base import Store, store_errors
 
 REVOKED = "revoked"
 
@@ -63,12 +61,13 @@ class Outcome(Enum):
 
 
 class LoginRecords:
-    def __init__(self, store: Redis, prefix: str):
+    def __init__(self, store: Store, prefix: str):
         self.store = store
         self.record_prefix = prefix + "jwt-login:"
         self.denylist_prefix = prefix + "jwt-revoked:"
-        self._rotate = store.register_script(ROTATE)
-        self._revoke = store.register_script(REVOKE)
+        # redis-py types register_script's self as Redis, though its cluster client has it too.
+        self._rotate = store.register_script(ROTATE)  # type: ignore[misc]
+        self._revoke = store.register_script(REVOKE)  # type: ignore[misc]
 
     def record_key(self, sid: str) -> str:
         return f"{self.record_prefix}{{{sid}}}"

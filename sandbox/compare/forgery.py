@@ -34,13 +34,13 @@ from typing import Any, cast
 
 import jwt as pyjwt
 from cryptography.hazmat.primitives import serialization
-from redis import Redis
 from sqlalchemy.engine import make_url
 
 from sandbox import create_app, extensions
 from sandbox.compare.subject import Subject
 from sandbox.users import db
 from strategies.anatomy import ENCODED_CREDENTIALS, OPAQUE, decode_credentials, decode_jwt
+from strategies.base import Store
 
 NEVER_LOGGED_IN = "never-logged-in"
 PASSWORD = "never-used-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
@@ -278,7 +278,7 @@ def _verifies(token: str, secret: str, algorithm: str) -> bool:
     return True
 
 
-def _token_key(store: Redis, prefix: str, token: str) -> tuple[str, str, str] | None:
+def _token_key(store: Store, prefix: str, token: str) -> tuple[str, str, str] | None:
     """(key, how it names the token, what of the key names it) for the token's store key."""
     names = token_names(token)
     for raw in store.scan_iter(match=prefix + "*"):
@@ -289,7 +289,7 @@ def _token_key(store: Redis, prefix: str, token: str) -> tuple[str, str, str] | 
     return None
 
 
-def _with_the_store(subject: Subject, store: Redis) -> dict[str, Any]:
+def _with_the_store(subject: Subject, store: Store) -> dict[str, Any]:
     """A key for a token of the verifier's own, holding what a real token's key holds."""
     token = subject.issued["token"]
     prefix = subject.config["REDIS_KEY_PREFIX"]
@@ -375,7 +375,7 @@ def _user_table_dump(subject: Subject) -> dict[str, Any]:
     )
 
 
-def _dump(store: Redis, prefix: str) -> Iterator[str]:
+def _dump(store: Store, prefix: str) -> Iterator[str]:
     """Every key under the prefix, its last segment, and every value it holds, as text."""
     for raw in store.scan_iter(match=prefix + "*"):
         key = raw.decode(errors="replace")
@@ -395,7 +395,7 @@ def _dump(store: Redis, prefix: str) -> Iterator[str]:
         yield from (value.decode(errors="replace") for value in values if value)
 
 
-def _store_dump(subject: Subject, store: Redis) -> dict[str, Any]:
+def _store_dump(subject: Subject, store: Store) -> dict[str, Any]:
     """Every key and value of the store under the app's prefix, sent as a token."""
     items = list(dict.fromkeys(_dump(store, subject.config["REDIS_KEY_PREFIX"])))
     tried = items[:MAX_DUMP_TRIES]

@@ -198,7 +198,8 @@ def sign_cost(subject: Subject, budget_s: float) -> Timing:
 
 def store_down(subject: Subject) -> dict[str, Any]:
     """The same instance with its token store on a port where nothing listens."""
-    client = subject.make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    client = subject.make_app(REDIS_URL=closed, REDIS_CLUSTER=False).test_client()
     protected = subject.status(subject.header, client)
     login = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
     return {

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from redis import Redis
+from redis.cluster import RedisCluster
 from redis.exceptions import ResponseError
 from sqlalchemy import event
 from werkzeug.test import TestResponse
@@ -15,6 +15,7 @@ from sandbox.compare.subject import Subject
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.round_trips import counting
 from sandbox.users import db
+from strategies.base import Store
 
 STORE_SAMPLE_TOKENS = 200
 LIMITS = "failed-login limits"  # what the limits' keys hold, as the reports name it
@@ -83,11 +84,11 @@ def store_use(subject: Subject) -> dict[str, Any]:
 # methods with the asyncio client); the casts say what the synchronous client returns.
 
 
-def _memory_usage(store: Redis, keys: set[bytes]) -> int:
+def _memory_usage(store: Store, keys: set[bytes]) -> int:
     return sum(cast(int | None, store.memory_usage(key)) or 0 for key in keys)
 
 
-def _key_and_value_bytes(store: Redis, keys: set[bytes]) -> int:
+def _key_and_value_bytes(store: Store, keys: set[bytes]) -> int:
     total = 0
     for key in keys:
         if store.type(key) == b"set":
@@ -98,8 +99,14 @@ def _key_and_value_bytes(store: Redis, keys: set[bytes]) -> int:
     return total
 
 
-def _used_memory(store: Redis) -> int | None:
+def _used_memory(store: Store) -> int | None:
+    """The server's used_memory; on a cluster, the sum over its masters."""
     try:
+        if isinstance(store, RedisCluster):
+            # One master's answer comes alone; several come keyed by node.
+            answer = cast(dict[str, Any], store.info("memory", target_nodes=RedisCluster.PRIMARIES))
+            answers = [answer] if "used_memory" in answer else list(answer.values())
+            return sum(int(node["used_memory"]) for node in answers)
         return int(cast(dict[str, Any], store.info("memory"))["used_memory"])
     except ResponseError:
         return None
