@@ -17,6 +17,11 @@ from sandbox.compare.report import FORMATS, render, write_outputs
 from sandbox.compare.runner import run_comparison
 from sandbox.keys import keys_cli
 from sandbox.resource_server import resource_server_cli
+from sandbox.scale import ScaleError
+from sandbox.scale import report as scale_report
+from sandbox.scale.runner import plan, run_scale
+from sandbox.scale.sizes import DEFAULT_SIZES, parse_sizes
+from sandbox.store import a_redis_url
 from sandbox.strategy_list import as_text, describe_all
 from strategies import registry
 
@@ -179,6 +184,66 @@ def bench(output: Path, strategies: str | None, **options: Any) -> None:
     click.echo("\n".join(report.table(results)))  # the results on stdout, as compare's
     for warning in results["warnings"]:
         progress.print(f"[yellow]warning:[/] {warning}")
+
+
+def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
+    try:
+        return parse_sizes(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _redis_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    try:
+        return None if value is None else a_redis_url(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command()
+@click.option(
+    "--sizes",
+    default=DEFAULT_SIZES,
+    show_default=True,
+    callback=_sizes,
+    help="Comma-separated numbers of tokens to fill to, one after another (1e6 and 10^6 work).",
+)
+@click.option("--strategies", help="Comma-separated names; default: every registered strategy.")
+@click.option(
+    "--redis-url",
+    callback=_redis_url,
+    help="Fill this Redis instead of a private redis-server; only if it holds no keys, unless "
+    "--allow-foreign-keys. The run's keys are deleted afterwards.",
+)
+@click.option(
+    "--allow-foreign-keys",
+    is_flag=True,
+    help="Fill the Redis of --redis-url even though it holds keys of others (left untouched).",
+)
+@whole_number("--users", 1000, "Users the tokens are spread over (made with a cheap hash).")
+@whole_number("--batch", 10_000, "Tokens per issue_many call (one round trip).")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("scale"),
+    show_default=True,
+    help="Where scale.md, scale.json and scale.png are written.",
+)
+def scale(sizes: list[int], strategies: str | None, output: Path, **options: Any) -> None:
+    """Fill each stateful strategy's token store to 10^3 … 10^6 tokens: bytes per token,
+    authenticate p50/p95 and fill rate at each size."""
+    selected = select_strategies(strategies)
+    console = Console(stderr=True)
+    try:
+        configurations, skipped = plan(selected)
+        with scale_report.ConsoleProgress(console) as progress:
+            result = run_scale(configurations, sizes, progress=progress, **options)
+    except ScaleError as error:
+        raise click.ClickException(str(error)) from None
+    result["skipped"] = skipped
+    scale_report.render(result, Console(width=None if sys.stdout.isatty() else 200))
+    for path in scale_report.write_outputs(result, output):
+        console.print(f"wrote {path}")
 
 
 @main.command("strategies")
