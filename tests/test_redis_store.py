@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from strategies.bearer import token_digest
+from strategies.bearer import packed_user, token_digest, unpacked_user
 from tests.conftest import auth_header, login, strategies_where
 
 pytestmark = pytest.mark.redis
@@ -38,7 +38,8 @@ def test_redis_holds_a_digest_of_the_token_never_the_token(make_app, redis_url, 
     )
     (key,) = store.scan_iter(match=redis_prefix + "token:*")
     assert key.endswith(token_digest(issued["token"]))
-    assert store.get(key) == f"{issued['user_id']}:0"  # the user, and its token generation
+    # The user, and its token generation (0: no password change yet), packed in one integer.
+    assert unpacked_user(store.get(key).encode()) == (issued["user_id"], 0)
     assert 0 < store.ttl(key) <= 900
     # Replaying what a copy of Redis holds gets nobody in.
     for leaked in (key, key.removeprefix(redis_prefix + "token:")):
@@ -56,3 +57,10 @@ def test_a_revoked_token_stays_refused_until_its_key_expires(make_app, redis_url
     store = redis.Redis.from_url(redis_url)
     (key,) = store.scan_iter(match=redis_prefix + "token:*")
     assert 0 < store.ttl(key) <= 900  # the revocation mark does not outlive the token
+
+
+def test_a_token_value_packs_the_user_and_its_generation_in_one_integer():
+    class Someone:
+        id, token_generation = 4_294_967_295, 7  # the largest id, and a generation beside it
+
+    assert unpacked_user(str(packed_user(Someone())).encode()) == (4_294_967_295, 7)
