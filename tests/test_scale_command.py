@@ -3,6 +3,7 @@ configurations through their own code and leaves no key behind; it refuses a Red
 keys of others and a size the memory cannot hold, each with one line."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -51,8 +52,10 @@ def keys_of(server: RedisServer) -> int:
 
 
 def test_a_small_run_writes_table_json_and_plot_and_deletes_its_keys(
-    private_redis: RedisServer, tmp_path: Path
+    private_redis: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    typed = ["auth-sandbox", "scale", "--sizes", "100,1000"]
+    monkeypatch.setattr(sys, "argv", typed)  # what the report says was run
     result = scale(
         "--sizes",
         "100,1000",
@@ -66,7 +69,8 @@ def test_a_small_run_writes_table_json_and_plot_and_deletes_its_keys(
     assert result.exit_code == 0, result.output
     assert "auth-sandbox scale" in result.stdout and "bearer" in result.stdout
     run = written(tmp_path)
-    assert run["environment"]["commit"] and "scale" in run["environment"]["command"]
+    assert run["environment"]["commit"]
+    assert run["environment"]["command"] == "auth-sandbox scale --sizes 100,1000"
     assert run["environment"]["p50_reference"].startswith("sequential")
     bearer = run["configurations"]["bearer"]
     assert [row["size"] for row in bearer["rows"]] == [100, 1000]
