@@ -7,7 +7,7 @@ from typing import Any
 
 from benchmarks.runner import BASELINE, PEER
 
-# The targets, against the baseline of the same run.
+# The targets, against the baseline of the same run.
 MAX_CPU_RATIO = 1.2
 MIN_THROUGHPUT_RATIO = 0.8
 # A target that signs with a key pair is held by the algorithm of the keys it publishes
@@ -237,7 +237,7 @@ def refresh_lines(bench: dict[str, Any]) -> list[str]:
             "/protected call, no replay and no login past its first, which the warm-up leaves "
             "out. The server's CPU time cannot be split by route within one run, so a "
             "refresh's cost is that phase's server CPU per request, set against the target's "
-            "own /protected calls above (the issue's target: at most "
+            "own /protected calls above (the target: at most "
             f"{MAX_REFRESH_RATIO:g}x, no password hash)."
             + (
                 " A deployment's server CPU cannot be read from here: the median latency of "

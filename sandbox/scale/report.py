@@ -109,7 +109,7 @@ def render(scale: dict[str, Any], console: Console) -> None:
     for cells in rows(scale):
         table.add_row(*cells)
     console.print(table)
-    targets = Table(title="The issue's targets (set for bearer), at each configuration's largest N")
+    targets = Table(title="The targets (set for bearer), at each configuration's largest N")
     for header in TARGET_COLUMNS:
         targets.add_column(header)
     for cells in target_rows(scale):
@@ -142,7 +142,7 @@ def to_markdown(scale: dict[str, Any]) -> str:
         *_markdown_table(_headers(scale), rows(scale)),
         "",
         *([f"Not filled: {_skipped(scale)}.", ""] if scale.get("skipped") else []),
-        "## The issue's targets (set for bearer), at each configuration's largest N",
+        "## The targets (set for bearer), at each configuration's largest N",
         "",
         *_markdown_table(list(TARGET_COLUMNS), target_rows(scale)),
         "",

@@ -1,4 +1,4 @@
-"""The issue's targets, weighed at a configuration's largest size.
+"""The targets, weighed at a configuration's largest size.
 
 Set for bearer, they are weighed for every configuration alike: which strategy a
 configuration runs is never asked.
