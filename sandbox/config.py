@@ -124,6 +124,12 @@ def configure(overrides: Mapping[str, Any] | None = None) -> Configuration:
                 "travel in a cookie (a password sent on every request, or a token it reads "
                 "from the Authorization header only); use header"
             )
+        if settings["REDIS_CLUSTER"] and {"{", "}"} & set(settings["REDIS_KEY_PREFIX"]):
+            raise SettingError(
+                "REDIS_KEY_PREFIX must hold no brace with REDIS_CLUSTER=true: Redis Cluster "
+                "hashes the first {...} of a key, so a brace in the prefix would choose the slot "
+                "of every key, or split a login's two keys across slots"
+            )
         production = settings["SANDBOX_ENV"] == "production"
         if production and strategy.stateful and settings["REDIS_URL"] is None:
             raise SettingError(

@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 from redis.typing import ScriptTextT
 
-from strategies.base import STORE_DOWN, Store
+from strategies.base import STORE_DOWN, Store, store_down
 from strategies.settings import SettingError
 
 REDIS_URL_EXAMPLE = "redis://127.0.0.1:6379/0"
@@ -123,7 +123,9 @@ class ClusterStore(RedisCluster):
         for node in self.get_primaries():
             try:
                 digest = self.execute_command("SCRIPT LOAD", script, target_nodes=node)
-            except STORE_DOWN as error:
+            except (*STORE_DOWN, RedisClusterException) as error:
+                if not store_down(error):
+                    raise
                 failure = error
         if digest is None:
             raise failure or RedisConnectionError("no master of the cluster answered")

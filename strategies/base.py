@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Protocol
 from flask import Flask
 from redis import Redis
 from redis.cluster import RedisCluster
-from redis.exceptions import ClusterError, RedisClusterException
+from redis.exceptions import ClusterError, RedisClusterException, SlotNotCoveredError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -41,10 +41,21 @@ MAX_REFRESH_TOKEN_LENGTH = 4096
 # The token store: one Redis, or redis-py's client of a Redis Cluster (REDIS_CLUSTER=true).
 Store = Redis | RedisCluster
 # What redis-py raises when the store is down, hangs or is still loading; on a cluster also
-# when the node that holds a key's slot refuses it (CLUSTERDOWN, MASTERDOWN: ClusterError),
-# no node holds the slot (SlotNotCoveredError), or no node answers at all (the client's
-# "Redis Cluster cannot be connected"): both RedisClusterException.
-STORE_DOWN = (RedisConnectionError, RedisTimeoutError, ClusterError, RedisClusterException)
+# when the node that holds a key's slot refuses it (CLUSTERDOWN, MASTERDOWN: ClusterError) or
+# no node holds the slot (SlotNotCoveredError).
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError, ClusterError, SlotNotCoveredError)
+
+
+def store_down(error: BaseException) -> bool:
+    """Whether `error` says the store cannot be reached, not that the app misused its client.
+
+    redis-py's cluster client raises a bare RedisClusterException both when no node of the
+    cluster answers (raised from the connection error) and for a misuse, such as keys of two
+    slots in one call: only the first is an outage (a 503); the second is a bug.
+    """
+    if isinstance(error, STORE_DOWN):
+        return True
+    return isinstance(error, RedisClusterException) and isinstance(error.__cause__, STORE_DOWN)
 
 
 def challenge(scheme: str, error: AuthError) -> str:
@@ -58,7 +69,9 @@ def store_errors() -> Iterator[None]:
     """A store that is down, as the StoreUnavailable the app answers with a 503."""
     try:
         yield
-    except STORE_DOWN as error:
+    except (*STORE_DOWN, RedisClusterException) as error:
+        if not store_down(error):
+            raise
         raise StoreUnavailable() from error
 
 
@@ -258,5 +271,7 @@ class Strategy(ABC):
 def _answers(ping: Callable[[], object]) -> bool:
     try:
         return bool(ping())
-    except STORE_DOWN:
+    except (*STORE_DOWN, RedisClusterException) as error:
+        if not store_down(error):
+            raise
         return False

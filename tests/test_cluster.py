@@ -523,6 +523,9 @@ def test_a_start_against_the_wrong_kind_of_redis_stops_with_one_line(deploy, clu
     assert "REDIS_CLUSTER=true" in message and "nothing answers" in message
     message = start_error(REDIS_CLUSTER=False)
     assert "is a node of a Redis Cluster" in message and "REDIS_CLUSTER=true" in message
+    for prefix in ("{app}:", "app{:"):  # all keys in one slot; a login's keys split
+        message = start_error(REDIS_KEY_PREFIX=prefix)
+        assert "REDIS_KEY_PREFIX must hold no brace with REDIS_CLUSTER=true" in message
     result = deploy(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").cli("users", "list")
     assert result.exit_code == 1
     assert "REDIS_URL" in result.output and len(result.output.strip().splitlines()) == 1
