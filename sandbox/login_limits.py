@@ -14,10 +14,13 @@ or it would tell a guesser which guess was right: each worker remembers the
 refusals it has answered, in the process, until their window ends, and refuses a
 remembered credential of that username or client too. Past a spent limit a
 guesser can thus test at most one guess per worker against remembered credentials
-(the request that first meets the refusal there), and none reaches the hash.
+(the request that first meets the refusal there), and none reaches the hash. A worker
+remembers up to 10,000 refusals: one who spends the limits of more usernames and client
+addresses than that within a window pushes the oldest out, and gets that one guess again.
 """
 
 import math
+import threading
 import time
 from contextlib import nullcontext
 from typing import Any
@@ -28,9 +31,10 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from redis.connection import SSLConnection, parse_url
+from redis.exceptions import RedisClusterException
 
 from sandbox.store import client_options, cluster_client_options, cluster_start_errors
-from strategies.base import STORE_DOWN
+from strategies.base import store_down
 from strategies.errors import TooManyFailedLogins
 from strategies.settings import Setting
 
@@ -101,6 +105,9 @@ class LoginLimits:
         self._refused: TLRUCache[tuple[str, str], float] = TLRUCache(
             REMEMBERED_REFUSALS, ttu=lambda _key, ends, _now: ends, timer=time.monotonic
         )
+        self._refused_lock = (
+            threading.Lock()
+        )  # TLRUCache is not thread-safe; gunicorn may run threads
         if redis_url:
             uri, options = (
                 cluster_storage(redis_url) if cluster else (limits_uri(redis_url), client_options())
@@ -113,21 +120,28 @@ class LoginLimits:
         self._shared_down_until = 0.0
 
     def check(self, username: str, client: str) -> None:
-        """Raise TooManyFailedLogins if either count is spent; checked before any password."""
+        """Raise TooManyFailedLogins if either count is spent; checked before any password.
+
+        Both are checked, so that the worker remembers each spent one."""
+        waits = []
         for scope, key in (("user", username), ("client", client)):
             limit = self.limits[scope]
             if not self._call("test", limit, scope, key):
                 reset = self._call("get_window_stats", limit, scope, key).reset_time
                 seconds = max(1, math.ceil(reset - time.time()))
-                self._refused[scope, key] = time.monotonic() + seconds
-                raise TooManyFailedLogins(seconds)
+                with self._refused_lock:
+                    self._refused[scope, key] = time.monotonic() + seconds
+                waits.append(seconds)
+        if waits:
+            raise TooManyFailedLogins(max(waits))
 
     def check_remembered(self, username: str, client: str) -> None:
         """The check for credentials verified before: a refusal this worker has answered
         for the username or client stands; no round trip."""
         now = time.monotonic()
         for scope, key in (("user", username), ("client", client)):
-            ends = self._refused.get((scope, key))
+            with self._refused_lock:
+                ends = self._refused.get((scope, key))
             if ends is not None:
                 raise TooManyFailedLogins(max(1, math.ceil(ends - now)))
 
@@ -141,6 +155,8 @@ class LoginLimits:
                 return getattr(self.shared, method)(*args)
             # limits wraps redis-py's RedisError only; a cluster that no node of answers
             # raises the cluster client's RedisClusterException.
-            except (StorageError, *STORE_DOWN):
+            except (StorageError, RedisClusterException) as error:
+                if not isinstance(error, StorageError) and not store_down(error):
+                    raise
                 self._shared_down_until = time.monotonic() + FALLBACK_SECONDS
         return getattr(self.local, method)(*args)
