@@ -130,11 +130,13 @@ def describe(commands: tuple[str, ...]) -> str:
 
 _active: list[RoundTrips] = []
 _lock = threading.Lock()
-_unpatched: list[Callable[..., None]] = []  # the class's own method, while a count runs
+# The class's own method, kept from the start: a thread may still be in the patched one
+# when the last count ends and puts this back.
+_SEND: Callable[..., None] = AbstractConnection.send_packed_command
 
 
 def _counting_send(connection: AbstractConnection, command: Any, check_health: bool = True) -> None:
-    _unpatched[0](connection, command, check_health)
+    _SEND(connection, command, check_health)
     # Recorded once sent: a send that failed reached no server (a retry is a send of its own).
     for trips in tuple(_active):
         trips.record(command)
@@ -148,7 +150,6 @@ def counting(purposes: Mapping[str, str]) -> Iterator[RoundTrips]:
     trips = RoundTrips(purposes)
     with _lock:
         if not _active:
-            _unpatched.append(AbstractConnection.send_packed_command)
             AbstractConnection.send_packed_command = _counting_send  # type: ignore[method-assign]
         _active.append(trips)
     try:
@@ -157,4 +158,4 @@ def counting(purposes: Mapping[str, str]) -> Iterator[RoundTrips]:
         with _lock:
             _active.remove(trips)
             if not _active:
-                AbstractConnection.send_packed_command = _unpatched.pop()  # type: ignore[method-assign]
+                AbstractConnection.send_packed_command = _SEND  # type: ignore[method-assign]
