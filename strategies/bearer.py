@@ -45,13 +45,20 @@ USER_ID_BITS = 32  # a user id in the value's low bits, the token generation abo
 
 
 def packed_user(user: User) -> int:
-    """The user id and token generation a token's value names, as one integer."""
+    """The user id and token generation a token's value names, as one integer (a signed
+    64-bit one, as Redis keeps it)."""
+    if not 0 <= user.id < 1 << USER_ID_BITS or not 0 <= user.token_generation < 1 << 31:
+        # Unreachable through the user table, whose ids count from 1; never a wrong user.
+        raise OverflowError(f"user id {user.id} does not fit a bearer token's value")
     return user.token_generation << USER_ID_BITS | user.id
 
 
-def unpacked_user(value: bytes) -> tuple[int, int]:
-    """(user id, token generation) from a token's value."""
-    packed = int(value)
+def unpacked_user(value: bytes) -> tuple[int, int] | None:
+    """(user id, token generation) from a token's value; None if it holds none."""
+    try:
+        packed = int(value)
+    except ValueError:
+        return None
     return packed & (1 << USER_ID_BITS) - 1, packed >> USER_ID_BITS
 
 
@@ -117,7 +124,8 @@ class BearerStrategy(HTTPAuthStrategy):
             return None
         if value == REVOKED:
             raise RevokedToken()
-        return self.token_user(*unpacked_user(value))
+        named = unpacked_user(value)
+        return None if named is None else self.token_user(*named)
 
     def revoke(self) -> Revocation:
         self.revoke_many([request_credentials(self.scheme)])

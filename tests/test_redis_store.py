@@ -64,3 +64,11 @@ def test_a_token_value_packs_the_user_and_its_generation_in_one_integer():
         id, token_generation = 4_294_967_295, 7  # the largest id, and a generation beside it
 
     assert unpacked_user(str(packed_user(Someone())).encode()) == (4_294_967_295, 7)
+
+
+def test_a_user_id_that_does_not_fit_the_value_is_never_packed_as_another_user():
+    class Huge:
+        id, token_generation = 1 << 32 | 5, 0  # would read as user 5, generation 1
+
+    with pytest.raises(OverflowError):
+        packed_user(Huge())
