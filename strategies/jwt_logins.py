@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import cast
 
+from redis.exceptions import NoScriptError
+
 from strategies.base import Store, store_errors
 
 REVOKED = "revoked"
@@ -96,11 +98,18 @@ class LoginRecords:
             if len(sids) == 1:
                 self._revoke(self._keys(sids[0]), [denylist_seconds, REVOKED])
                 return
-            self.store.script_load(REVOKE)  # a pipeline cannot load it on a NOSCRIPT
-            pipeline = self.store.pipeline(transaction=False)
-            for sid in sids:
-                self._revoke(self._keys(sid), [denylist_seconds, REVOKED], client=pipeline)
-            pipeline.execute()
+            try:
+                self._revoke_batch(sids, denylist_seconds)
+            except NoScriptError:  # a server that has not run it yet, or has restarted
+                self.store.script_load(REVOKE)
+                self._revoke_batch(sids, denylist_seconds)  # revoking again changes nothing
+
+    def _revoke_batch(self, sids: Sequence[str], denylist_seconds: int) -> None:
+        # EVALSHA queued as is: a Script in a pipeline would add a SCRIPT EXISTS round trip.
+        pipeline = self.store.pipeline(transaction=False)
+        for sid in sids:
+            pipeline.evalsha(self._revoke.sha, 2, *self._keys(sid), denylist_seconds, REVOKED)
+        pipeline.execute()
 
     def _keys(self, sid: str) -> list[str]:
         return [self.record_key(sid), self.denylist_key(sid)]
