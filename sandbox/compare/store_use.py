@@ -26,7 +26,7 @@ def store_use(subject: Subject) -> dict[str, Any]:
 
     Over many logins issued by the strategy, then each logged out through POST /logout
     (the real request path). Bytes are counted over every key under the app's prefix,
-    before and after, so that keys that grow (a set of a user's tokens) count as well
+    before and after, so that keys that grow (a set a strategy adds to) count as well
     as keys that appear. `revoked` is None where logout revokes nothing (it answers 501).
     """
     store = subject.strategy.store
@@ -67,7 +67,7 @@ def store_use(subject: Subject) -> dict[str, Any]:
     elif real:
         method = f"Redis MEMORY USAGE and used_memory, over {per_token} tokens"
     else:
-        method = "estimate: key and value bytes (fakeredis has no MEMORY USAGE)"
+        method = "estimate: key and serialized value bytes (fakeredis has no MEMORY USAGE)"
     result: dict[str, Any] = gained(before, live)
     if live[2] is not None and before[2] is not None:
         # The server's own count: noisy (allocator, rehashing), so for live tokens only.
@@ -89,14 +89,8 @@ def _memory_usage(store: Store, keys: set[bytes]) -> int:
 
 
 def _key_and_value_bytes(store: Store, keys: set[bytes]) -> int:
-    total = 0
-    for key in keys:
-        if store.type(key) == b"set":
-            members = cast(set[bytes], store.smembers(key))
-            total += len(key) + sum(len(member) for member in members)
-        else:
-            total += len(key) + len(cast(bytes | None, store.get(key)) or b"")
-    return total
+    """Each key's name and serialized value (DUMP, whatever its type): an estimate."""
+    return sum(len(key) + len(cast(bytes | None, store.dump(key)) or b"") for key in keys)
 
 
 def _used_memory(store: Store) -> int | None:
