@@ -19,6 +19,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 from sandbox.processes import flags, free_port, stop
+from sandbox.store import cluster_enabled
 
 
 class RedisServer:
@@ -210,6 +211,9 @@ class RedisClusterServer:
         self.close()
 
 
+DELETE_BATCH = 10_000
+
+
 @dataclass(frozen=True)
 class MeasurementRedis:
     url: str | None  # None: no real Redis; each app gets an in-process fakeredis
@@ -233,10 +237,7 @@ def measurement_redis(redis_url: str | None, prefix: str) -> Iterator[Measuremen
             client = (
                 RedisCluster.from_url(redis_url) if cluster else redis.Redis.from_url(redis_url)
             )
-            # A cluster's SCAN visits every master, and its DEL splits the keys by slot.
-            keys = list(client.scan_iter(match=prefix + "*"))
-            if keys:
-                client.delete(*keys)
+            delete_keys(client, prefix)
             client.close()
     elif RedisServer.available():
         with RedisServer() as server:
@@ -245,12 +246,29 @@ def measurement_redis(redis_url: str | None, prefix: str) -> Iterator[Measuremen
         yield MeasurementRedis(None, "fakeredis (in-process)")
 
 
+def delete_keys(client: redis.Redis | RedisCluster, prefix: str) -> int:
+    """Delete every key under `prefix` (UNLINK, in batches); how many it deleted.
+
+    A cluster's SCAN visits every master, and its UNLINK splits the keys by slot.
+    """
+    deleted = 0
+    batch: list[bytes] = []
+    for key in client.scan_iter(match=prefix + "*", count=DELETE_BATCH):
+        batch.append(key)
+        if len(batch) == DELETE_BATCH:
+            deleted += cast(int, client.unlink(*batch))
+            batch = []
+    if batch:
+        deleted += cast(int, client.unlink(*batch))
+    return deleted
+
+
 def _cluster_node(redis_url: str) -> bool:
     """Whether the Redis at `redis_url` is a node of a cluster (False when it does not answer:
     the measurement then finds its store down, as it would)."""
     client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
     try:
-        return cast(dict, client.info("cluster")).get("cluster_enabled") == 1
+        return cluster_enabled(client)
     except redis.RedisError:
         return False
     finally:

@@ -154,6 +154,11 @@ def cluster_start_errors(redis_url: str) -> Iterator[None]:
         ) from None
 
 
+def cluster_enabled(client: Redis) -> bool:
+    """Whether the Redis `client` talks to is a node of a cluster (INFO's cluster_enabled)."""
+    return cast(dict, client.info("cluster")).get("cluster_enabled") == 1
+
+
 def check_store_mode(redis_url: str | None, cluster: bool) -> None:
     """Stop the start, as a SettingError, where REDIS_CLUSTER does not match REDIS_URL.
 
@@ -179,7 +184,7 @@ def check_store_mode(redis_url: str | None, cluster: bool) -> None:
         )
     probe = Redis.from_url(redis_url, **client_options())
     try:
-        enabled = cast(dict, probe.info("cluster")).get("cluster_enabled") == 1
+        enabled = cluster_enabled(probe)
         slots = int(cast(dict, probe.cluster("info"))["cluster_slots_assigned"]) if enabled else 0
     except RedisError as error:
         if not cluster:

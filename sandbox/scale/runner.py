@@ -17,6 +17,7 @@ from redis import Redis
 
 from sandbox import create_app, provenance
 from sandbox.config import configure, throwaway_settings
+from sandbox.redis_server import delete_keys
 from sandbox.scale import ScaleError, latency, store_bytes
 from sandbox.scale.fill import SAMPLE_TOKENS, Fill, add_users
 from sandbox.scale.sizes import check_machine, check_maxmemory, mem_available, shown
@@ -156,7 +157,7 @@ def _emptied(client: Redis, prefix: str, result: dict[str, Any]) -> Iterator[Non
     try:
         yield
     finally:
-        deleted = store_bytes.delete_keys(client, prefix)
+        deleted = delete_keys(client, prefix)
         result["keys_deleted"] = result.get("keys_deleted", 0) + deleted
         result["keys_left"] = result.get("keys_left", 0) + store_bytes.keys_left(client, prefix)
 

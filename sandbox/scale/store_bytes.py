@@ -3,7 +3,6 @@
 import statistics
 import time
 from dataclasses import dataclass
-from typing import cast
 
 from redis import Redis
 
@@ -13,7 +12,6 @@ SAMPLE_KEYS = 1000
 SETTLE_INTERVAL_S = 0.1  # serverCron's, at the default hz 10
 SETTLE_TIMEOUT_S = 5.0
 SCAN_COUNT = 1000
-DELETE_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -74,19 +72,5 @@ def mean_memory_usage(client: Redis, keys: list[bytes]) -> float | None:
     return statistics.fmean(sizes) if sizes else None
 
 
-def delete_keys(client: Redis, prefix: str) -> int:
-    """Delete every key under `prefix` (UNLINK, in batches); how many it deleted."""
-    deleted = 0
-    batch: list[bytes] = []
-    for key in client.scan_iter(match=prefix + "*", count=DELETE_BATCH):
-        batch.append(key)
-        if len(batch) == DELETE_BATCH:
-            deleted += cast(int, client.unlink(*batch))
-            batch = []
-    if batch:
-        deleted += cast(int, client.unlink(*batch))
-    return deleted
-
-
 def keys_left(client: Redis, prefix: str) -> int:
-    return sum(1 for _ in client.scan_iter(match=prefix + "*", count=DELETE_BATCH))
+    return sum(1 for _ in client.scan_iter(match=prefix + "*", count=SCAN_COUNT))
