@@ -24,7 +24,7 @@ from redis.exceptions import ClusterError, RedisClusterException, SlotNotCovered
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from strategies import anatomy
+from benchmarks import anatomy
 from strategies.errors import (
     AuthError,
     InvalidCredentials,

@@ -11,10 +11,10 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
+from benchmarks.compare.runner import run_comparison
+from benchmarks.harness.redis_server import RedisServer
 from sandbox import create_app
-from sandbox.compare.runner import run_comparison
 from sandbox.config import APP_SETTINGS, DEMO_PASSWORD, DEMO_USERNAME, configure
-from sandbox.redis_server import RedisServer
 from strategies import registry
 from strategies.base import Strategy
 

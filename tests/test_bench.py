@@ -19,11 +19,12 @@ import pytest
 from flask import Flask, jsonify
 from werkzeug.serving import make_server
 
-from benchmarks import peer_app
-from benchmarks.cpu import steady_window
-from benchmarks.processes import Credentials, Load, read_stats, run_locust
-from benchmarks.report import summarize, table
-from benchmarks.runner import (
+from benchmarks.harness.processes import free_port, stop, wait_for_http
+from benchmarks.harness.redis_server import MeasurementRedis, RedisServer
+from benchmarks.load import peer_app
+from benchmarks.load.cpu import steady_window
+from benchmarks.load.report import summarize, table
+from benchmarks.load.runner import (
     BASELINE,
     BenchError,
     Options,
@@ -33,10 +34,9 @@ from benchmarks.runner import (
     plan,
     refresh_phases,
 )
+from benchmarks.load.servers import Credentials, Load, read_stats, run_locust
 from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
-from sandbox.processes import free_port, stop, wait_for_http
-from sandbox.redis_server import MeasurementRedis, RedisServer
 from strategies import registry
 from tests.conftest import CHEAP_HASH, configured, need_service
 

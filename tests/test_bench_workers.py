@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
-from benchmarks import processes
-from benchmarks.processes import BenchError, Credentials, Load, run_locust
-from benchmarks.runner import BASELINE
-from sandbox.processes import flags, free_port
+from benchmarks.harness.processes import flags, free_port
+from benchmarks.load import servers as processes
+from benchmarks.load.runner import BASELINE
+from benchmarks.load.servers import BenchError, Credentials, Load, run_locust
 from tests.conftest import CHEAP_HASH
 
 BIN = Path(sys.executable).parent

@@ -30,11 +30,11 @@ from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
 import sandbox.login_limits
+from benchmarks.harness.processes import free_port
+from benchmarks.harness.redis_server import RedisClusterServer, RedisServer
 from sandbox import create_app, extensions
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, ConfigError
-from sandbox.processes import free_port
-from sandbox.redis_server import RedisClusterServer, RedisServer
 from strategies import registry
 from strategies.registry import Configuration
 from tests.conftest import (

@@ -12,10 +12,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from benchmarks.harness.processes import free_port, stop, wait_for_http
 from sandbox import create_app, extensions
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.processes import free_port, stop, wait_for_http
 from sandbox.users import BadPassword, BadUsername
 from tests.conftest import CHEAP_HASH, DEFAULTS, auth_header, strategies_where
 

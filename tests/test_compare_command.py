@@ -12,24 +12,25 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from benchmarks.runner import Options, plan
-from sandbox.cli import main
-from sandbox.compare.browser import NOT_ASKED
-from sandbox.compare.claims import own
-from sandbox.compare.forgery import (
+from benchmarks import anatomy
+from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
+from benchmarks.compare.browser import NOT_ASKED
+from benchmarks.compare.claims import own
+from benchmarks.compare.forgery import (
     SIGNING_KEY,
     TOKEN_STORE,
     USER_TABLE,
     leak_yields,
     verifier_forgery,
 )
-from sandbox.compare.report import TOPICS, render, to_csv, to_json, to_markdown
-from sandbox.compare.store_use import LIMITS
-from sandbox.compare.subject import Subject
+from benchmarks.compare.report import TOPICS, render, to_csv, to_json, to_markdown
+from benchmarks.compare.store_use import LIMITS
+from benchmarks.compare.subject import Subject
+from benchmarks.harness.round_trips import OTHER
+from benchmarks.load.runner import Options, plan
+from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
-from sandbox.round_trips import OTHER
-from strategies import anatomy, registry
-from strategies.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
+from strategies import registry
 from tests.conftest import CHEAP_HASH
 
 EVENTS = {"logout", "password_change", "user_deletion", "refresh_token_reuse"}

@@ -2,9 +2,9 @@
 
 import pytest
 
+from benchmarks.harness.processes import free_port
 from sandbox import create_app, users
 from sandbox.config import ConfigError, load_settings
-from sandbox.processes import free_port
 from sandbox.store import shown
 from strategies.settings import Setting, SettingError, development_secret, one_of, random_secret
 from tests.conftest import CHEAP_HASH, DEFAULTS

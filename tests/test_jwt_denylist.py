@@ -10,8 +10,8 @@ import time
 import pytest
 import redis
 
+from benchmarks.harness.processes import free_port
 from sandbox.config import ConfigError
-from sandbox.processes import free_port
 from tests.conftest import auth_header, configured, login, strategies_declaring
 
 WITH_DENYLIST = strategies_declaring("JWT_DENYLIST")

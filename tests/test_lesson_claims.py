@@ -7,11 +7,11 @@ tokens were measured to be and by their facts, as the comparison itself does.
 
 from typing import Any
 
-from sandbox.compare.claims import LESSON, OURS, evaluate, own
-from sandbox.compare.store_use import LIMITS
+from benchmarks.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
+from benchmarks.compare.claims import LESSON, OURS, evaluate, own
+from benchmarks.compare.store_use import LIMITS
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
-from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 
 
 def of_kind(comparison: dict[str, Any], kind: str) -> list[dict[str, Any]]:

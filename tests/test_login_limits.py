@@ -5,9 +5,9 @@ import base64
 import pytest
 
 import sandbox.users
+from benchmarks.harness.processes import free_port
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.processes import free_port
 from tests.conftest import strategies_where
 
 LIMITS = {"LOGIN_LIMIT_PER_USER": "3 per minute", "LOGIN_LIMIT_PER_CLIENT": "5 per minute"}

@@ -18,11 +18,11 @@ import schemathesis
 from flask.testing import FlaskClient
 from schemathesis import checks
 
+from benchmarks.compare.runner import UNLIMITED
+from benchmarks.harness.processes import free_port
 from sandbox import extensions
-from sandbox.compare.runner import UNLIMITED
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.openapi import takes_password
-from sandbox.processes import free_port
 from tests.conftest import production_values, strategies_declaring
 from tests.security.live import Live, serve
 

@@ -3,9 +3,9 @@
 import pytest
 from flask_jwt_extended import jwt_required
 
+from benchmarks.harness.processes import free_port
 from sandbox import extensions
 from sandbox.config import DEMO_USERNAME
-from sandbox.processes import free_port
 from tests.conftest import auth_header, login, production_values
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pytest
 import redis
 
+from benchmarks.harness.processes import free_port
+from benchmarks.harness.redis_server import RedisServer
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.processes import free_port
-from sandbox.redis_server import RedisServer
 from tests.conftest import auth_header, need_service
 
 pytestmark = pytest.mark.redis

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.anatomy import OPAQUE, read
 from sandbox import create_app
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, ConfigError
 from strategies import registry
-from strategies.anatomy import OPAQUE, read
 from tests.conftest import CHEAP_HASH, DEFAULTS, login, need_service
 
 PLUGIN = "paseto"

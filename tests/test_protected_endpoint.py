@@ -12,9 +12,9 @@ import time
 import jwt as pyjwt
 import pytest
 
+from benchmarks.harness.processes import free_port
 from sandbox import extensions
 from sandbox.config import DEMO_USERNAME
-from sandbox.processes import free_port
 from sandbox.users import UserStore
 from tests.conftest import auth_header, hs256_key, login
 

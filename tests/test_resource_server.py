@@ -27,10 +27,10 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from jwt.utils import base64url_encode
 
+from benchmarks.harness.processes import free_port, stop, wait_for_http
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.keys import write_key_pair
-from sandbox.processes import free_port, stop, wait_for_http
 from sandbox.resource_server import create_resource_server
 from strategies.jwt_keys import KEY_TYPES, public_jwk, public_pem
 from tests.conftest import CHEAP_HASH, DEFAULTS

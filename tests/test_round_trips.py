@@ -7,9 +7,9 @@ import pytest
 import redis
 from redis.connection import AbstractConnection
 
-from sandbox.compare.store_use import LIMITS
+from benchmarks.compare.store_use import LIMITS
+from benchmarks.harness.round_trips import OTHER, counting
 from sandbox.login_limits import LoginLimits
-from sandbox.round_trips import OTHER, counting
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import pytest
 import redis
 from click.testing import CliRunner, Result
 
+from benchmarks.harness.redis_server import RedisServer
+from benchmarks.scale import ScaleError, latency
+from benchmarks.scale.runner import plan
+from benchmarks.scale.sizes import BYTES_PER_TOKEN_ESTIMATE, parse_sizes
 from sandbox.cli import main
-from sandbox.redis_server import RedisServer
-from sandbox.scale import ScaleError, latency
-from sandbox.scale.runner import plan
-from sandbox.scale.sizes import BYTES_PER_TOKEN_ESTIMATE, parse_sizes
 from strategies import registry
 from tests.conftest import configured
 

@@ -4,7 +4,7 @@ import base64
 
 import jwt as pyjwt
 
-from strategies import anatomy
+from benchmarks import anatomy
 
 BASIC = base64.b64encode(b"alesanchezr:12341234").decode()
 OPAQUE = "AGJRsI8oULzQ2wWyTGSntMAYQoJLSYLk7LenXCiofAw"

@@ -2,8 +2,8 @@
 
 import pytest
 
+from benchmarks.harness.processes import free_port
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.processes import free_port
 from tests.conftest import login
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from sandbox.processes import free_port, stop, wait_for_http
+from benchmarks.harness.processes import free_port, stop, wait_for_http
 
 TESTS = Path(__file__).parent
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyseto import Key, Paseto
 
-from strategies.anatomy import Leak, Reading
+from benchmarks.anatomy import Leak, Reading
 from strategies.base import REALM, IssuedToken, User
 from strategies.errors import ExpiredToken, NotRevocable
 from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth

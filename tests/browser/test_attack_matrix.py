@@ -1,5 +1,5 @@
 """The attack matrix in Chromium: where the demo page keeps the token, and what an injected
-script and another origin then do with it (sandbox/browser_attacks.py says how each is tried).
+script and another origin then do with it (benchmarks/browser_attacks.py says how each is tried).
 
 A cell per strategy whose token can travel in a cookie (the `cookie_capable` fact) and per
 place: memory, localStorage, and an HttpOnly cookie (TOKEN_LOCATION=cookie, marked
@@ -11,8 +11,7 @@ import json
 
 import pytest
 
-from sandbox import create_app
-from sandbox.browser_attacks import (
+from benchmarks.browser_attacks import (
     PLACES,
     READ,
     STOLEN,
@@ -25,6 +24,7 @@ from sandbox.browser_attacks import (
     user_page,
     verdict,
 )
+from sandbox import create_app
 from strategies import registry
 from tests.conftest import DEFAULTS, strategies_where
 

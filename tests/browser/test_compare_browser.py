@@ -2,8 +2,8 @@
 
 import pytest
 
-from sandbox.compare.report import BROWSER_TITLE, to_markdown
-from sandbox.compare.runner import run_comparison
+from benchmarks.compare.report import BROWSER_TITLE, to_markdown
+from benchmarks.compare.runner import run_comparison
 from tests.conftest import CHEAP_HASH
 
 pytestmark = pytest.mark.browser

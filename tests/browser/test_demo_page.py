@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from benchmarks.anatomy import SIGNED_JSON, kind
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from strategies.anatomy import SIGNED_JSON, kind
 from tests.browser.pages import assert_clean, demo_page
 
 pytestmark = pytest.mark.browser

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.anatomy import SIGNED_JSON, decode_jwt, kind
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.extensions import users
-from strategies.anatomy import SIGNED_JSON, decode_jwt, kind
 from tests.security.keys import (
     P256_ORDER,
     PUBLIC_KEY_AS_SECRET,

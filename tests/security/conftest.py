@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from benchmarks.compare.runner import UNLIMITED
+from benchmarks.harness.redis_server import RedisServer
 from sandbox import create_app
-from sandbox.compare.runner import UNLIMITED
 from sandbox.config import throwaway_settings
-from sandbox.redis_server import RedisServer
 from strategies import registry
 from strategies.base import Strategy
 from tests.conftest import CHEAP_HASH, configured, need_service

@@ -14,8 +14,8 @@ from flask import Flask
 from jwt.algorithms import OKPAlgorithm, get_default_algorithms
 from werkzeug.serving import make_server
 
+from benchmarks.anatomy import decode_jwt
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from strategies.anatomy import decode_jwt
 from tests.conftest import hs256_key
 
 POLL_S = 0.02  # how often the server's loop looks for a shutdown

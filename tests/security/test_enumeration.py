@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.compare.runner import UNLIMITED
 from sandbox import create_app
-from sandbox.compare.runner import UNLIMITED
 from sandbox.config import DEMO_USERNAME
 from strategies import registry
 from tests.conftest import strategies_where

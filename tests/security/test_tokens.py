@@ -2,7 +2,7 @@
 
 import math
 
-from strategies.anatomy import URLSAFE_ALPHABET
+from benchmarks.anatomy import URLSAFE_ALPHABET
 from tests.security.live import Live
 
 

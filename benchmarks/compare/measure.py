@@ -12,16 +12,16 @@ from typing import Any
 
 from flask import jsonify
 
+from benchmarks import anatomy
+from benchmarks.compare.elsewhere import verified_elsewhere
+from benchmarks.compare.forgery import leak_yields, verifier_forgery
+from benchmarks.compare.revocation import revocation
+from benchmarks.compare.store_use import round_trips, store_use
+from benchmarks.compare.subject import Subject
+from benchmarks.compare.timing import Timing, time_calls
+from benchmarks.harness.processes import free_port
 from sandbox import extensions
-from sandbox.compare.elsewhere import verified_elsewhere
-from sandbox.compare.forgery import leak_yields, verifier_forgery
-from sandbox.compare.revocation import revocation
-from sandbox.compare.store_use import round_trips, store_use
-from sandbox.compare.subject import Subject
-from sandbox.compare.timing import Timing, time_calls
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.processes import free_port
-from strategies import anatomy
 
 TAMPER_LIMIT = 48
 SIGNER = "sign-cost"  # the user whose tokens the sign cost is timed on

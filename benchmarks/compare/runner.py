@@ -8,13 +8,13 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sandbox import provenance
-from sandbox.compare.browser import NOT_ASKED, browser_rows
-from sandbox.compare.claims import evaluate
-from sandbox.compare.measure import expiry, measure
-from sandbox.compare.subject import Subject
+from benchmarks.compare.browser import NOT_ASKED, browser_rows
+from benchmarks.compare.claims import evaluate
+from benchmarks.compare.measure import expiry, measure
+from benchmarks.compare.subject import Subject
+from benchmarks.harness import provenance
+from benchmarks.harness.redis_server import measurement_redis
 from sandbox.config import load_app_settings, throwaway_settings
-from sandbox.redis_server import measurement_redis
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -36,10 +36,10 @@ import jwt as pyjwt
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.engine import make_url
 
+from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, decode_credentials, decode_jwt
+from benchmarks.compare.subject import Subject
 from sandbox import create_app, extensions
-from sandbox.compare.subject import Subject
 from sandbox.users import db
-from strategies.anatomy import ENCODED_CREDENTIALS, OPAQUE, decode_credentials, decode_jwt
 from strategies.base import Store
 
 NEVER_LOGGED_IN = "never-logged-in"

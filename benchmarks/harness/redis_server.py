@@ -18,7 +18,7 @@ import redis
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
-from sandbox.processes import flags, free_port, stop
+from benchmarks.harness.processes import flags, free_port, stop
 from sandbox.store import cluster_enabled
 
 

@@ -14,7 +14,7 @@ on the targets that issue refresh tokens only.
 Beside each target that runs a strategy as it comes (no variant) and verifies
 with flask-jwt-extended (its app installs the extension, and keeps no state per
 request), a peer runs in the steady scenario: the same app and configuration with
-the lesson's route, `@jwt_required()` (benchmarks/peer_app.py), so that the
+the lesson's route, `@jwt_required()` (benchmarks/load/peer_app.py), so that the
 strategy's own verification is measured against the library's in the same run.
 """
 
@@ -30,9 +30,11 @@ from typing import Any
 
 import requests
 
-from benchmarks import peer_app
-from benchmarks.cpu import CPUSampler, steady_state
-from benchmarks.processes import (
+from benchmarks.harness import provenance
+from benchmarks.harness.redis_server import MeasurementRedis, measurement_redis
+from benchmarks.load import peer_app
+from benchmarks.load.cpu import CPUSampler, steady_state
+from benchmarks.load.servers import (
     PROTECTED,
     SANDBOX_APP,
     BenchError,
@@ -42,7 +44,7 @@ from benchmarks.processes import (
     read_stats,
     run_locust,
 )
-from sandbox import create_app, extensions, provenance
+from sandbox import create_app, extensions
 from sandbox.config import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -50,7 +52,6 @@ from sandbox.config import (
     load_app_settings,
     throwaway_settings,
 )
-from sandbox.redis_server import MeasurementRedis, measurement_redis
 from strategies import registry
 from strategies.base import Strategy
 

@@ -15,8 +15,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sandbox.scale.sizes import shown
-from sandbox.scale.targets import MAX_BYTES_PER_TOKEN, MAX_P50_RATIO
+from benchmarks.scale.sizes import shown
+from benchmarks.scale.targets import MAX_BYTES_PER_TOKEN, MAX_P50_RATIO
 
 COLUMNS = (
     "configuration",

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import redis
 
+from benchmarks.harness.redis_server import RedisServer
+from benchmarks.scale import ScaleError
 from sandbox.config import APP_SETTINGS
-from sandbox.redis_server import RedisServer
-from sandbox.scale import ScaleError
 from sandbox.store import shown
 
 DEFAULT_PREFIX = next(s.default for s in APP_SETTINGS if s.name == "REDIS_KEY_PREFIX")

@@ -10,10 +10,10 @@ from redis.exceptions import ResponseError
 from sqlalchemy import event
 from werkzeug.test import TestResponse
 
+from benchmarks.compare.subject import Subject
+from benchmarks.harness.round_trips import counting
 from sandbox import extensions
-from sandbox.compare.subject import Subject
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
-from sandbox.round_trips import counting
 from sandbox.users import db
 from strategies.base import Store
 

@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks import anatomy
+from benchmarks.browser_attacks import serve
+from benchmarks.compare.subject import Subject
 from sandbox import extensions
-from sandbox.browser_attacks import serve
-from sandbox.compare.subject import Subject
 from sandbox.resource_server import create_resource_server
-from strategies import anatomy
 
 Headers = dict[str, str]
 PASSWORD = "elsewhere-probe-password"  # noqa: S105 - a throwaway instance's throwaway user

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from sandbox.scale.target import dbsize, info
+from benchmarks.scale.target import dbsize, info
 
 SAMPLE_KEYS = 1000
 SETTLE_INTERVAL_S = 0.1  # serverCron's, at the default hz 10

@@ -5,7 +5,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks.runner import BASELINE, PEER
+from benchmarks.load.runner import BASELINE, PEER
 
 # The targets, against the baseline of the same run.
 MAX_CPU_RATIO = 1.2
@@ -27,7 +27,7 @@ PEER_NOISE = 0.03
 MAX_REFRESH_RATIO = 2.0
 LOCUST_SATURATED = 0.9  # of one core per locust process
 SLOW_HASH_RATIO = 10  # a target this far above the baseline is paying a password hash
-# Locust's names of the requests (benchmarks/locustfile.py), as read_stats keys them.
+# Locust's names of the requests (benchmarks/load/locustfile.py), as read_stats keys them.
 PROTECTED = "GET /protected"
 REFRESH = "POST /token/refresh"
 REUSE = "POST /token/refresh (reuse)"
@@ -331,7 +331,7 @@ def peer_lines(bench: dict[str, Any]) -> list[str]:
         "",
         "Beside each target below, the same app and configuration serve the lesson's route "
         f"as well, GET {peers[0]['path']}: `@jwt_required()`, `get_jwt_identity()`, the user "
-        "from the user store, the same JSON as /protected (benchmarks/peer_app.py). There "
+        "from the user store, the same JSON as /protected (benchmarks/load/peer_app.py). There "
         "flask-jwt-extended's `decode_token` parses each token three times (twice "
         "unverified, for its key loader); the strategy's /protected verifies it in one PyJWT "
         "pass. Both ran in this run, under the same load: server CPU per request in each "

@@ -13,7 +13,7 @@ from typing import Any
 
 import psutil
 
-from sandbox.processes import flags, free_port, stop, wait_for_http
+from benchmarks.harness.processes import flags, free_port, stop, wait_for_http
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SANDBOX_APP = "sandbox:create_app()"  # what gunicorn serves, unless a target names another

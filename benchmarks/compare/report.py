@@ -11,10 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sandbox.browser_attacks import matrix_table
-from sandbox.compare.browser import NOT_ASKED
-from sandbox.compare.claims import LESSON, OURS, keys, window
-from sandbox.compare.forgery import SIGNING_KEY
+from benchmarks.browser_attacks import matrix_table
+from benchmarks.compare.browser import NOT_ASKED
+from benchmarks.compare.claims import LESSON, OURS, keys, window
+from benchmarks.compare.forgery import SIGNING_KEY
 
 FORMATS = ("table", "markdown", "json", "csv")
 MAX_WORD = 24  # a terminal column of single words this wide is kept whole (a token: 19)

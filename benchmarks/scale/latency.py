@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from flask import has_app_context
 
-from sandbox.scale.fill import Fill, Sampled
+from benchmarks.scale.fill import Fill, Sampled
 
 CALLS = 3000  # per store, at each size
 ROUNDS = 10

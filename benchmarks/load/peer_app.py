@@ -6,7 +6,7 @@ the user store, answered with the same JSON as /protected. flask-jwt-extended's
 `decode_token` path verifies the token (it parses it three times); the strategy's
 own /protected verifies it in one PyJWT pass. The bench runs both in one run.
 
-    gunicorn 'benchmarks.peer_app:create_app()'
+    gunicorn 'benchmarks.load.peer_app:create_app()'
 """
 
 from collections.abc import Mapping
@@ -21,7 +21,7 @@ from sandbox.routes import user_record
 from strategies.errors import InvalidCredentials
 
 PATH = "/protected-by-jwt-required"
-APP = "benchmarks.peer_app:create_app()"  # for gunicorn
+APP = "benchmarks.load.peer_app:create_app()"  # for gunicorn
 EXTENSION = "flask-jwt-extended"  # the key JWTManager installs itself under
 
 

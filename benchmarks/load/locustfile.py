@@ -1,7 +1,7 @@
 """One locust user for every strategy: the lesson's client flow under load.
 
-    locust -f benchmarks/locustfile.py --host http://127.0.0.1:8000            # web UI
-    locust -f benchmarks/locustfile.py --host URL --headless -u 20 -t 30s --scenario login
+    locust -f benchmarks/load/locustfile.py --host http://127.0.0.1:8000            # web UI
+    locust -f benchmarks/load/locustfile.py --host URL --headless -u 20 -t 30s --scenario login
 
 Scenarios (`--scenario`, or AUTH_SANDBOX_SCENARIO), each one task that a user
 repeats with no wait, so the number of users is the concurrency:
@@ -32,7 +32,7 @@ run it: each user records one failure saying so and stops.
 Users log in as `--usernames` (comma-separated, taken in turn) with `--password`;
 the defaults are the lesson's demo user, seeded in development. `--protected-path`
 names the authenticated route that steady and refresh call (default /protected):
-the bench points it at a peer's route, e.g. benchmarks/peer_app.py's.
+the bench points it at a peer's route, e.g. benchmarks/load/peer_app.py's.
 """
 
 import itertools

@@ -8,7 +8,7 @@ Not part of the default test run (pytest collects `tests/` only):
 Basic pays werkzeug's default password hash (PASSWORD_HASH_METHOD) on every call;
 `basic + cache` shows it with BASIC_AUTH_CACHE_TTL. `jwt_required` is the peer of
 each configuration whose app verifies with flask-jwt-extended: the same token
-through the library's `@jwt_required()` path (benchmarks/peer_app.py), against
+through the library's `@jwt_required()` path (benchmarks/load/peer_app.py), against
 `authenticate`'s one PyJWT pass.
 """
 
@@ -21,7 +21,7 @@ from flask import Flask
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from benchmarks import peer_app
+from benchmarks.load import peer_app
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from sandbox.users import User

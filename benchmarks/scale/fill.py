@@ -16,8 +16,8 @@ from enum import Enum
 from flask import Flask
 from redis import Redis
 
+from benchmarks.scale import ScaleError
 from sandbox import extensions
-from sandbox.scale import ScaleError
 from sandbox.users import User
 from strategies.base import IssuedToken
 

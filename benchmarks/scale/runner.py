@@ -15,15 +15,16 @@ from typing import Any, Protocol
 
 from redis import Redis
 
-from sandbox import create_app, provenance
+from benchmarks.harness import provenance
+from benchmarks.harness.redis_server import delete_keys
+from benchmarks.scale import ScaleError, latency, store_bytes
+from benchmarks.scale.fill import SAMPLE_TOKENS, Fill, add_users
+from benchmarks.scale.sizes import check_machine, check_maxmemory, mem_available, shown
+from benchmarks.scale.store_bytes import Snapshot
+from benchmarks.scale.target import Target, info, is_local, run_prefix, scale_redis
+from benchmarks.scale.targets import weigh
+from sandbox import create_app
 from sandbox.config import configure, throwaway_settings
-from sandbox.redis_server import delete_keys
-from sandbox.scale import ScaleError, latency, store_bytes
-from sandbox.scale.fill import SAMPLE_TOKENS, Fill, add_users
-from sandbox.scale.sizes import check_machine, check_maxmemory, mem_available, shown
-from sandbox.scale.store_bytes import Snapshot
-from sandbox.scale.target import Target, info, is_local, run_prefix, scale_redis
-from sandbox.scale.targets import weigh
 from strategies import registry
 
 CHEAP_HASH = "pbkdf2:sha256:1000"  # the users' passwords are never checked during a run

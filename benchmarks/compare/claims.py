@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sandbox.compare.store_use import LIMITS
-from sandbox.round_trips import OTHER
-from strategies.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
+from benchmarks.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
+from benchmarks.compare.store_use import LIMITS
+from benchmarks.harness.round_trips import OTHER
 
 HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
 LESSON, OURS = "the lesson", "not the lesson's: auth-sandbox's own"

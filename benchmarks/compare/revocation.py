@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.compare.subject import Subject
 from sandbox import extensions
-from sandbox.compare.subject import Subject
 
 PASSWORD = "revocation-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
 NEW_PASSWORD = "another-probe-password"  # noqa: S105

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from sandbox.scale import ScaleError
+from benchmarks.scale import ScaleError
 
 DEFAULT_SIZES = "1000,10000,100000,1000000"
 # Conservative: measured 105-185 B a key at 10^3-10^6 on Redis 7.0, and a login may leave

@@ -1,0 +1,1 @@
+"""The harness every measurement shares: private servers, round-trip counts, provenance, reports."""

@@ -1,0 +1,1 @@
+"""auth-sandbox bench: load every strategy under gunicorn with locust."""
