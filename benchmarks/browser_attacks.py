@@ -42,7 +42,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
-from sandbox.cookies import ACCESS_COOKIE
+from sandbox.transports.cookie import ACCESS_COOKIE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

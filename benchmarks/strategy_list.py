@@ -8,6 +8,7 @@ reported in one line and the others are listed as usual.
 
 from typing import Any
 
+from benchmarks import measurable
 from sandbox.config import ConfigError, configure
 from strategies import registry
 from strategies.settings import Setting
@@ -46,7 +47,8 @@ def describe_all() -> tuple[list[dict[str, Any]], list[str]]:
                 "module": strategy_class.__module__,
                 "settings": [_setting(s) for s in strategy_class.settings],
                 "variants": {
-                    label: dict(values) for label, values in strategy_class.variants.items()
+                    label: dict(values)
+                    for label, values in measurable.variants(strategy_class).items()
                 },
             }
         )

@@ -10,14 +10,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sandbox import extensions
 from sandbox.commands import users_cli
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, config_errors, configure
-from sandbox.cookies import SETTINGS as COOKIE_SETTINGS
-from sandbox.cookies import CookieTransport, cookie_mode
 from sandbox.database import check_reachable, database_uri
 from sandbox.errors import register_error_handlers
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
 from sandbox.store import check_store_mode, make_token_store
+from sandbox.transports import make_transport
 from sandbox.users import UserStore, db
+from strategies.capabilities import PasswordCredentials
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -58,14 +58,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
         store = make_token_store(redis_url, cluster) if strategy.stateful else None
     strategy.init_app(app, users, store)
-    cookies = None
-    if cookie_mode(settings):
-        key = next(s for s in COOKIE_SETTINGS if s.name == "CSRF_SECRET_KEY")
-        secret = settings["CSRF_SECRET_KEY"] or key.development_value(app.instance_path)
-        cookies = CookieTransport(strategy, secret, secure=production)
-        cookies.install(app)
-    extensions.install(app, extensions.Parts(strategy, users, login_limits, cookies))
-    register_error_handlers(app, strategy)
+    transport = make_transport(strategy, settings, app.instance_path)
+    password = strategy if isinstance(strategy, PasswordCredentials) else None
+    extensions.install(
+        app, extensions.Parts(strategy, users, login_limits, transport, store, password)
+    )
+    register_error_handlers(app, transport)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     return app

@@ -18,10 +18,10 @@ import click
 from dotenv import dotenv_values
 from gunicorn.errors import AppImportError
 
-from sandbox.cookies import SETTINGS as COOKIE_SETTINGS
 from sandbox.database import a_database_url
 from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
 from sandbox.store import a_redis_url
+from sandbox.transports import SETTINGS as TRANSPORT_SETTINGS
 from sandbox.users import HASH_METHODS, password_hash_method
 from strategies import registry
 from strategies.base import Strategy
@@ -66,7 +66,7 @@ APP_SETTINGS: tuple[Setting, ...] = (
         password_hash_method,
     ),
     *LOGIN_LIMIT_SETTINGS,
-    *COOKIE_SETTINGS,
+    *TRANSPORT_SETTINGS,
     Setting(
         "TRUSTED_PROXIES",
         0,

@@ -14,7 +14,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response  # flask's subclasses it; HTTPException gives this one
 
-from strategies.base import Strategy
+from sandbox.transports import Transport
 from strategies.errors import (
     AuthError,
     BadLogin,
@@ -37,7 +37,7 @@ STORE_RETRY_AFTER = 5  # seconds: the Redis client gives up within a second
 @dataclass(frozen=True)
 class Answer:
     status: int
-    challenge: bool = False  # a WWW-Authenticate challenge of the active strategy
+    challenge: bool = False  # a WWW-Authenticate challenge of the active transport
     retry_after: int | None = None  # seconds, as Retry-After; an error may carry its own
 
 
@@ -62,14 +62,14 @@ def answer_for(error: AuthError) -> Answer:
     return next(ANSWERS[kind] for kind in type(error).__mro__ if kind in ANSWERS)
 
 
-def register_error_handlers(app: Flask, strategy: Strategy) -> None:
+def register_error_handlers(app: Flask, transport: Transport) -> None:
     @app.errorhandler(AuthError)
     def auth_error(error: AuthError) -> Response:
         answer = answer_for(error)
         response = jsonify(msg=error.message, **error.fields)
         response.status_code = answer.status
         if answer.challenge:
-            challenge = strategy.challenge(error)
+            challenge = transport.challenge(error)
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
                 # A script's request (the demo page sends this header): a 401 with a Basic
                 # challenge would open the browser's own login dialog, so the scheme is

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from sandbox.cookies import CookieTransport
 from sandbox.login_limits import LoginLimits
+from sandbox.transports import Transport
 from sandbox.users import UserStore
 from strategies.base import Strategy
+from strategies.capabilities import PasswordCredentials
+from strategies.token_store import Store
 
 KEY = "auth_sandbox"
 
@@ -20,7 +22,10 @@ class Parts:
     strategy: Strategy
     users: UserStore
     login_limits: LoginLimits
-    cookies: CookieTransport | None  # TOKEN_LOCATION=cookie
+    transport: Transport  # TOKEN_LOCATION
+    store: Store | None  # the token store, where the strategy is stateful
+    # The strategy, where its token is a password (each request a login attempt): asked once.
+    password_credentials: PasswordCredentials | None
 
 
 def install(app: Flask, parts: Parts) -> None:
@@ -43,5 +48,5 @@ def login_limits(app: Flask | None = None) -> LoginLimits:
     return parts(app).login_limits
 
 
-def cookies(app: Flask | None = None) -> CookieTransport | None:
-    return parts(app).cookies
+def transport(app: Flask | None = None) -> Transport:
+    return parts(app).transport

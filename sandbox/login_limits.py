@@ -34,9 +34,9 @@ from redis.connection import SSLConnection, parse_url
 from redis.exceptions import RedisClusterException
 
 from sandbox.store import client_options, cluster_client_options, cluster_start_errors
-from strategies.base import store_down
 from strategies.errors import TooManyFailedLogins
 from strategies.settings import Setting
+from strategies.token_store import store_down
 
 FALLBACK_SECONDS = 5.0  # how long to count in the process after Redis failed
 REMEMBERED_REFUSALS = 10_000  # per worker; the oldest are forgotten first

@@ -21,8 +21,11 @@ from flask import Flask
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.errors import STORE_RETRY_AFTER
+from sandbox.request_body import MAX_REFRESH_TOKEN_LENGTH
+from sandbox.transports.base import REALM
 from sandbox.users import MAX_FIELD_LENGTH
-from strategies.base import MAX_REFRESH_TOKEN_LENGTH, REALM, Strategy
+from strategies.base import Strategy
+from strategies.capabilities import PasswordCredentials, jwks, store_keys
 
 Schema = dict[str, Any]
 PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")  # JWK members that hold a secret
@@ -31,7 +34,7 @@ PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")  # JWK members that hold a secr
 def document(app: Flask) -> Schema:
     """The OpenAPI 3.1 document of `app`, as its configured strategy answers."""
     active = extensions.strategy(app)
-    cookie = extensions.cookies(app) is not None  # TOKEN_LOCATION=cookie
+    cookie = extensions.transport(app).location == "cookie"  # TOKEN_LOCATION=cookie
     login = {"schema": ref("schemas", "Login")}
     if app.config["SANDBOX_ENV"] != "production":  # where the demo user is seeded
         login["example"] = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
@@ -55,7 +58,7 @@ def token_store(app: Flask, active: Strategy, cluster: bool) -> Schema:
     named after REDIS_KEY_PREFIX: what each holds, and how a Redis Cluster places it."""
     prefix = app.config["REDIS_KEY_PREFIX"]
     families = {
-        **active.store_keys(),
+        **store_keys(active),
         extensions.login_limits(app).key_prefix + ":": "failed-login counts",
     }
     if app.config["REDIS_URL"] is None:
@@ -120,7 +123,7 @@ def closed(properties: Schema) -> Schema:
 
 def takes_password(active: Strategy) -> bool:
     """Whether requests carry a password (Basic), whose failures count toward the 429 limits."""
-    return type(active).password_username is not Strategy.password_username
+    return isinstance(active, PasswordCredentials)
 
 
 def security_scheme(active: Strategy, cookie: bool) -> str:
@@ -238,7 +241,7 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
                 | {"headers": {"Cache-Control": {"required": True, "schema": {"type": "string"}}}},
                 "404": error("No keys to publish: HS256 (a shared secret) or not a JWT"),
             }
-            if active.jwks() is not None
+            if jwks(active) is not None
             else {"404": error("No keys to publish: HS256 (a shared secret) or not a JWT")},
         ),
         "/openapi.json": operation(

@@ -43,9 +43,9 @@ from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTEr
 from werkzeug.wrappers import Response
 
 from sandbox.errors import register_http_error_handlers
-from strategies.base import challenge
+from sandbox.transports.base import challenge
+from sandbox.transports.header import request_credentials
 from strategies.errors import AuthError, InvalidCredentials
-from strategies.headers import request_credentials
 from strategies.json_web_token import decoding_errors
 from strategies.jwt_keys import KEY_TYPES
 

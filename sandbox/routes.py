@@ -1,14 +1,18 @@
-"""The HTTP routes. They know the strategy only through its interface."""
+"""The HTTP routes. They know the strategy and the transport only through their interfaces:
+the transport takes the token from the request, the strategy says whose it is."""
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import BadRequest, NotFound
+from flask import Blueprint, Response, after_this_request, current_app, jsonify, request
+from werkzeug.exceptions import NotFound
 
 from sandbox.config import DEMO_USERNAME
-from sandbox.extensions import cookies, login_limits, strategy, users
+from sandbox.extensions import login_limits, parts, strategy, transport, users
 from sandbox.openapi import document
-from sandbox.users import MAX_FIELD_LENGTH
-from strategies.base import MAX_REFRESH_TOKEN_LENGTH, IssuedToken, StoreHealth, User
+from sandbox.request_body import read_login
+from strategies.base import IssuedToken
+from strategies.capabilities import jwks as published_keys
 from strategies.errors import BadLogin, InvalidCredentials, NoRefreshTokens, StoreDown
+from strategies.token_store import StoreHealth, health
+from strategies.users import User
 
 bp = Blueprint("sandbox", __name__)
 
@@ -22,20 +26,23 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def authenticated_user() -> User:
-    """The request's user; where its credentials are a password, a limited login attempt."""
-    active = strategy()
-    username = active.password_username()
+def authenticated() -> tuple[User, str]:
+    """The request's user and token; where the token is a password, a limited login attempt."""
+    token = transport().token()
+    password = parts().password_credentials
+    if password is None:
+        return strategy().authenticate(token), token
+    username = password.password_username(token)
     if username is None:
-        return active.authenticate()
+        return strategy().authenticate(token), token  # malformed: refused as such
     limits, client = login_limits(), client_address()
-    remembered = active.remembered_user()
+    remembered = password.remembered_user(token)
     if remembered is not None:
         limits.check_remembered(username, client)
-        return remembered
+        return remembered, token
     limits.check(username, client)
     try:
-        return active.authenticate()
+        return strategy().authenticate(token), token
     except InvalidCredentials:
         limits.failed(username, client)
         raise
@@ -64,22 +71,18 @@ def token() -> Response:
 
 @bp.post("/token/refresh")
 def refresh_token() -> Response:
-    active, transport = strategy(), cookies()
+    active = strategy()
     if not active.refresh_tokens:  # whatever the body: there is nothing it could refresh
         raise NoRefreshTokens()
-    if transport is None:
-        body = read_json_object('{"refresh_token": "..."}')
-        token = body_field(body, "refresh_token", MAX_REFRESH_TOKEN_LENGTH)
-    else:  # from its cookie, and only with the login's CSRF token
-        token = transport.refresh_token()
-        transport.check_csrf(token)
+    token = transport().refresh_token()
+    transport().prove_state_change(token)
     user, issued = active.refresh(token)
     return issued_tokens(issued, user.id)
 
 
 def issued_tokens(issued: IssuedToken, user_id: int) -> Response:
-    """The body of POST /token and /token/refresh; never cached (RFC 6749 §5.1)."""
-    active, transport = strategy(), cookies()
+    """The answer of POST /token and /token/refresh; never cached (RFC 6749 §5.1)."""
+    active = strategy()
     refresh = (
         {"refresh_token": issued.refresh_token, "refresh_expires_in": issued.refresh_expires_in}
         if active.refresh_tokens
@@ -93,18 +96,14 @@ def issued_tokens(issued: IssuedToken, user_id: int) -> Response:
         "strategy": active.name,
         **refresh,
     }
-    if transport is not None:  # the tokens travel in cookies, never in the body
-        body |= transport.body(issued)
-    response = jsonify(body)
+    response = transport().issued(body, issued)
     response.headers["Cache-Control"] = "no-store"
-    if transport is not None:
-        transport.set_cookies(response, issued)
     return response
 
 
 @bp.get("/protected")
 def protected() -> Response:
-    return user_record(authenticated_user())
+    return user_record(authenticated()[0])
 
 
 @bp.get("/public")
@@ -119,13 +118,11 @@ def public() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    authenticated_user()
-    transport = cookies()
-    if transport is not None:
-        transport.check_csrf(transport.access_token())
-        # The browser forgets the login whatever the server can revoke of it.
-        transport.forget_after_this_request()
-    revocation = strategy().revoke()
+    _user, token = authenticated()
+    transport().prove_state_change(token)
+    # Where the client keeps the token for us, it forgets it whatever the server can revoke.
+    after_this_request(transport().forget)
+    revocation = strategy().revoke(token)
     if revocation.access_token_valid_for is not None:
         revoked = " and ".join(kind.replace("_", " ") for kind in revocation.revoked)
         return jsonify(
@@ -151,7 +148,7 @@ def describe_strategy() -> Response:
         revocable=active.revocable,
         refresh_tokens=active.refresh_tokens,
         cookie_capable=active.cookie_capable,
-        token_location="header" if cookies() is None else "cookie",
+        token_location=transport().location,
         description=active.description,
     )
 
@@ -159,18 +156,18 @@ def describe_strategy() -> Response:
 @bp.get("/healthz")
 def healthz() -> Response:
     active = strategy()
-    health = active.store_health()
-    if health is StoreHealth.DOWN:
+    status = health(parts().store)
+    if status is StoreHealth.DOWN:
         raise StoreDown(active.name)
     # Degraded: some masters of a cluster answer; requests whose keys live on the others
     # answer 503, the rest are served.
-    return jsonify(status="ok", strategy=active.name, store=health.value)
+    return jsonify(status="ok", strategy=active.name, store=status.value)
 
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
     """The public keys that verify the tokens, for other services (RFC 7517)."""
-    keys = strategy().jwks()
+    keys = published_keys(strategy())
     if keys is None:
         raise NotFound(
             "This configuration publishes no keys: its tokens are not signed with a private key "
@@ -186,41 +183,3 @@ def jwks() -> Response:
 def openapi_document() -> Response:
     """The HTTP contract as OpenAPI 3.1, generated for the app and its strategy."""
     return jsonify(document(current_app))
-
-
-def read_login() -> tuple[str, str]:
-    """(username, password) from the JSON body, or a 400 that says what is wrong."""
-    body = read_json_object('{"username": "...", "password": "..."}')
-    return body_field(body, "username"), body_field(body, "password")
-
-
-def read_json_object(example: str) -> dict:
-    """The request's JSON object; 415 for another Content-Type, 400 for anything else."""
-    try:
-        body = request.get_json()  # 415 for another Content-Type, 400 for malformed JSON
-    except BadRequest:
-        raise BadRequest("The body is not valid JSON") from None
-    except RecursionError:
-        raise BadRequest("The JSON body is nested too deeply") from None
-    if not isinstance(body, dict):
-        raise BadRequest(f"The body must be a JSON object: {example}")
-    return body
-
-
-def body_field(body: dict, name: str, max_length: int = MAX_FIELD_LENGTH) -> str:
-    if name not in body:
-        raise BadRequest(f"{name!r} is missing")
-    value = body[name]
-    if not isinstance(value, str):
-        raise BadRequest(f"{name!r} must be a string")
-    if not value:
-        raise BadRequest(f"{name!r} must not be empty")
-    if len(value) > max_length:
-        raise BadRequest(f"{name!r} must be at most {max_length} characters")
-    if "\x00" in value:
-        raise BadRequest(f"{name!r} must not contain NUL characters")
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate escape, "\ud800": not text, no UTF-8 for it
-        raise BadRequest(f"{name!r} must be Unicode text, without lone surrogates") from None
-    return value

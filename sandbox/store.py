@@ -17,8 +17,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 from redis.typing import ScriptTextT
 
-from strategies.base import STORE_DOWN, Store, store_down
 from strategies.settings import SettingError
+from strategies.token_store import STORE_DOWN, Store, store_down
 
 REDIS_URL_EXAMPLE = "redis://127.0.0.1:6379/0"
 

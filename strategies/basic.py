@@ -5,19 +5,38 @@ password-hash check. `POST /token` returns the encoded credentials only so that
 every strategy shares one client flow.
 """
 
-from base64 import b64encode
+import binascii
+import re
+from base64 import b64decode, b64encode
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from strategies.base import REALM, IssuedToken, User
+from strategies.base import IssuedToken, Strategy
 from strategies.credential_cache import CredentialCache
-from strategies.errors import AuthError, NotRevocable
-from strategies.headers import decode_basic, request_credentials
-from strategies.httpauth import HTTPAuthStrategy, StrictBasicAuth
+from strategies.errors import AuthError, InvalidCredentials, NotRevocable
 from strategies.settings import Setting, whole_number
+from strategies.users import User
+
+REFUSAL = "Bad username or password"
+# RFC 7617 §2: neither user-id nor password contains a control character (a NUL
+# would also reach the user table, which PostgreSQL refuses with an error).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class BasicStrategy(HTTPAuthStrategy):
+def decode_basic(token: str) -> tuple[str, str]:
+    """(username, password) from RFC 7617 credentials: strict base64 of UTF-8 `user:pass`."""
+    try:
+        username, colon, password = b64decode(token, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidCredentials("Malformed Basic credentials") from None
+    if not colon:
+        raise InvalidCredentials("Malformed Basic credentials: no ':' between user and password")
+    if CONTROL_CHARACTER.search(username + password):
+        raise InvalidCredentials("Basic credentials must not contain control characters")
+    return username, password
+
+
+class BasicStrategy(Strategy):
     name = "basic"
     scheme = "Basic"
     stateful = False
@@ -26,7 +45,6 @@ class BasicStrategy(HTTPAuthStrategy):
         "HTTP Basic (RFC 7617): base64 of username:password on every request; "
         "the password hash is checked each time."
     )
-    refusal = "Bad username or password"
     settings = (
         Setting(
             "BASIC_AUTH_CACHE_TTL",
@@ -43,13 +61,14 @@ class BasicStrategy(HTTPAuthStrategy):
         ttl = config["BASIC_AUTH_CACHE_TTL"]
         self.cache = CredentialCache(ttl) if ttl > 0 else None
 
-    def make_http_auth(self) -> StrictBasicAuth:
-        auth = StrictBasicAuth(realm=REALM)
-        auth.verify_password(self._verify)
-        return auth
+    def authenticate(self, token: str) -> User:
+        user = self._verify(*decode_basic(token))
+        if user is None:
+            raise InvalidCredentials(REFUSAL)
+        return user
 
     def _verify(self, username: str, password: str) -> User | None:
-        """flask-httpauth's verify_password callback: the user, or None."""
+        """The user these credentials are the password of, or None."""
         if self.cache is None:
             return self.users.verify(username, password)
         user = self._cached(username, password)
@@ -72,18 +91,19 @@ class BasicStrategy(HTTPAuthStrategy):
         self.cache.forget(username, password)
         return None
 
-    def remembered_user(self) -> User | None:
+    # Its token is the password: `strategies.capabilities.PasswordCredentials`.
+    def remembered_user(self, token: str) -> User | None:
         if self.cache is None:
             return None
         try:
-            username, password = decode_basic(request_credentials(self.scheme))
+            username, password = decode_basic(token)
         except AuthError:
             return None
         return self._cached(username, password)
 
-    def password_username(self) -> str | None:
+    def password_username(self, token: str) -> str | None:
         try:
-            return decode_basic(request_credentials(self.scheme))[0]
+            return decode_basic(token)[0]
         except AuthError:
             return None
 
@@ -91,11 +111,8 @@ class BasicStrategy(HTTPAuthStrategy):
         credentials = f"{user.username}:{password}".encode()
         return IssuedToken(b64encode(credentials).decode("ascii"), expires_in=None)
 
-    def revoke(self) -> NoReturn:
+    def revoke(self, token: str) -> NoReturn:
         raise NotRevocable(
             "Basic credentials are the password itself: there is no token to revoke. "
             "Change the password (auth-sandbox users passwd NAME) to stop them working."
         )
-
-    def challenge(self, error: AuthError) -> str:
-        return f'Basic realm="{REALM}", charset="UTF-8"'

@@ -24,18 +24,10 @@ from typing import Any, cast
 
 from flask import Flask
 
-from strategies.base import (
-    REALM,
-    IssuedToken,
-    Revocation,
-    Store,
-    User,
-    UserDirectory,
-    store_errors,
-)
-from strategies.errors import RevokedToken
-from strategies.headers import request_credentials
-from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
+from strategies.base import IssuedToken, Revocation, Strategy
+from strategies.errors import InvalidCredentials, RevokedToken
+from strategies.token_store import Store, store_errors
+from strategies.users import User, UserDirectory, token_user
 
 TOKEN_BYTES = 32
 DIGEST_BYTES = 16  # of SHA-256: a preimage of 128 bits is out of reach, and keys stay short
@@ -67,7 +59,7 @@ def token_digest(token: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-class BearerStrategy(HTTPAuthStrategy):
+class BearerStrategy(Strategy):
     name = "bearer"
     scheme = "Bearer"
     stateful = True
@@ -77,7 +69,6 @@ class BearerStrategy(HTTPAuthStrategy):
         "Opaque Bearer token (RFC 6750): random bytes that mean nothing by themselves; "
         "Redis maps a digest of each token to its user until the TTL ends."
     )
-    refusal = "Unknown or expired token"
     store: Store  # never None: a stateful strategy is given its store (checked in init_app)
 
     def __init__(self, config: Mapping[str, Any]):
@@ -89,11 +80,6 @@ class BearerStrategy(HTTPAuthStrategy):
         if store is None:
             raise TypeError(f"the {self.name!r} strategy is stateful: init_app needs a token store")
         super().init_app(app, users, store)
-
-    def make_http_auth(self) -> StrictTokenAuth:
-        auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)
-        auth.verify_token(self._verify)
-        return auth
 
     def key(self, token: str) -> str:
         return self.key_prefix + token_digest(token)
@@ -115,20 +101,19 @@ class BearerStrategy(HTTPAuthStrategy):
             pipeline.execute()
         return issued
 
-    def _verify(self, token: str) -> User | None:
-        """flask-httpauth's verify_token callback: the token's user, or None if unknown."""
+    def authenticate(self, token: str) -> User:
         with store_errors():
             # redis-py types every reply as possibly awaitable; a synchronous client's is not.
             value = cast(bytes | None, self.store.get(self.key(token)))
-        if value is None:
-            return None
         if value == REVOKED:
             raise RevokedToken()
-        named = unpacked_user(value)
-        return None if named is None else self.token_user(*named)
+        named = None if value is None else unpacked_user(value)
+        if named is None:
+            raise InvalidCredentials("Unknown or expired token")
+        return token_user(self.users, *named)
 
-    def revoke(self) -> Revocation:
-        self.revoke_many([request_credentials(self.scheme)])
+    def revoke(self, token: str) -> Revocation:
+        self.revoke_many([token])
         return Revocation(revoked=("access_token",))
 
     def revoke_many(self, tokens: Sequence[str]) -> None:

@@ -25,7 +25,7 @@ from flask_jwt_extended import JWTManager, create_access_token, create_refresh_t
 from flask_jwt_extended.config import config as jwt_settings
 from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWTError
 
-from strategies.base import IssuedToken, Revocation, Store, Strategy, User, UserDirectory
+from strategies.base import IssuedToken, Revocation, Strategy
 from strategies.errors import (
     AuthError,
     ExpiredToken,
@@ -35,7 +35,6 @@ from strategies.errors import (
     RefreshTokenReused,
     RevokedToken,
 )
-from strategies.headers import request_credentials
 from strategies.jwt_keys import (
     HS256,
     KEY_TYPES,
@@ -56,10 +55,16 @@ from strategies.settings import (
     random_secret,
     whole_number,
 )
+from strategies.token_store import Store
+from strategies.users import User, UserDirectory, token_user
 
 # Short access tokens (5 minutes) renewed for two weeks: a common deployment.
 REFRESH = {"TOKEN_TTL": 300, "REFRESH_TOKEN_TTL": 1_209_600}
 SID_BYTES = 16  # a login's id: random, so that no one can name another's login
+NOT_REVOCABLE = (
+    "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it could delete. "
+    "JWT_DENYLIST=true keeps revoked logins in Redis, which is server state again."
+)
 KINDS = {"access": "an access token", "refresh": "a refresh token"}
 
 
@@ -320,7 +325,7 @@ class JWTStrategy(Strategy):
 
     def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
         claims = self._claims(refresh_token, "refresh")
-        user = self.token_user(claims["sub"], claims.get("gen", 0))
+        user = token_user(self.users, claims["sub"], claims.get("gen", 0))
         sid, place = claims["sid"], claims.get("rot")
         if not isinstance(place, int) or isinstance(place, bool):
             raise InvalidCredentials("Invalid token: its place in the login is not a number")
@@ -341,11 +346,9 @@ class JWTStrategy(Strategy):
             raise InvalidCredentials("Unknown or expired login")
         return user, self._pair(user, {"sid": sid}, outcome, refresh_expires_at=claims["exp"])
 
-    def authenticate(self) -> User:
-        # Read the header ourselves: flask-jwt-extended matches the scheme
-        # case-sensitively, and RFC 7235 says it is case-insensitive.
-        claims = self._claims(request_credentials(self.scheme), "access")
-        user = self.token_user(claims["sub"], claims.get("gen", 0))
+    def authenticate(self, token: str) -> User:
+        claims = self._claims(token, "access")
+        user = token_user(self.users, claims["sub"], claims.get("gen", 0))
         if self.revocable and self._records().denied(claims["sid"]):
             raise RevokedToken()
         return user
@@ -403,14 +406,10 @@ class JWTStrategy(Strategy):
         """How long a revoked login stays denied: as long as any of its access tokens lives."""
         return self.ttl + self._leeway if self.revocable else 0
 
-    def revoke(self) -> Revocation:
+    def revoke(self, token: str) -> Revocation:
         if not self.stateful:
-            raise NotRevocable(
-                "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
-                "could delete. JWT_DENYLIST=true keeps revoked logins in Redis, which is "
-                "server state again."
-            )
-        claims = self._claims(request_credentials(self.scheme), "access")
+            raise NotRevocable(NOT_REVOCABLE)
+        claims = self._claims(token, "access")
         self._records().revoke([claims["sid"]], self._denylist_seconds())
         revoked = ("access_token",) * self.revocable + ("refresh_token",) * self.refresh_tokens
         if self.revocable:
@@ -420,7 +419,7 @@ class JWTStrategy(Strategy):
 
     def revoke_many(self, tokens: Sequence[str]) -> None:
         if not self.stateful:
-            return super().revoke_many(tokens)  # each NotRevocable, as in its own request
+            raise NotRevocable(NOT_REVOCABLE)
         sids = [self._claims(token, "access")["sid"] for token in tokens]
         self._records().revoke(sids, self._denylist_seconds())
 

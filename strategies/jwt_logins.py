@@ -26,7 +26,7 @@ from typing import cast
 
 from redis.exceptions import NoScriptError
 
-from strategies.base import Store, store_errors
+from strategies.token_store import Store, store_errors
 
 REVOKED = "revoked"
 

@@ -4,9 +4,7 @@ The built-in strategies register there too (pyproject.toml), so a strategy from
 another installed package plugs in the same way.
 """
 
-from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import Any, NamedTuple
 
 from strategies.base import Strategy
 
@@ -46,27 +44,6 @@ def load(name: str) -> type[Strategy]:
     if not (isinstance(strategy, type) and issubclass(strategy, Strategy)):
         raise BrokenStrategy(name, TypeError("the entry point is not a Strategy subclass"))
     return strategy
-
-
-class Configuration(NamedTuple):
-    """A strategy as compare and bench measure it: its label, its name, its setting overrides."""
-
-    label: str
-    name: str
-    settings: Mapping[str, Any]
-
-
-def configurations(selected: Iterable[str]) -> list[Configuration]:
-    """Each strategy, then each of its variants (`Strategy.variants`), labelled as the
-    reports show them: "jwt", then "jwt + denylist" (the strategy, " + ", the variant)."""
-    found: list[Configuration] = []
-    for name in selected:
-        found.append(Configuration(name, name, {}))
-        found += [
-            Configuration(f"{name} + {variant}", name, dict(settings))
-            for variant, settings in load(name).variants.items()
-        ]
-    return found
 
 
 def load_all() -> tuple[dict[str, type[Strategy]], list[BrokenStrategy]]:

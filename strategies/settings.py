@@ -125,6 +125,19 @@ class Setting:
         return development_secret(instance_path, filename, self.make)
 
 
+def with_made_values(
+    declared: tuple[Setting, ...], config: Mapping[str, Any], instance_path: str
+) -> dict[str, Any]:
+    """`config`, where a declared setting left unset can make its own value (`Setting.make`,
+    development only: production requires it), with the value made in the instance folder."""
+    made = {
+        s.name: s.development_value(instance_path)
+        for s in declared
+        if s.make and config[s.name] is None
+    }
+    return {**config, **made}
+
+
 def check_secret(name: str, secret: str, how: str = HOW_TO_MAKE_A_SECRET) -> None:
     """A secret of at least 256 bits and not a well-known value; never echoes it."""
     if secret.strip().lower() in WELL_KNOWN_SECRETS:

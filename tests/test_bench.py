@@ -19,6 +19,7 @@ import pytest
 from flask import Flask, jsonify
 from werkzeug.serving import make_server
 
+from benchmarks import measurable
 from benchmarks.harness.processes import free_port, stop, wait_for_http
 from benchmarks.harness.redis_server import MeasurementRedis, RedisServer
 from benchmarks.load import peer_app
@@ -137,7 +138,7 @@ def test_variants_run_beside_their_strategy():
     ]
     # The same list as compare's, settings too.
     assert [(t.label, t.strategy, dict(t.settings)) for t in targets[1:]] == [
-        (c.label, c.name, dict(c.settings)) for c in registry.configurations(["basic", "jwt"])
+        (c.label, c.name, dict(c.settings)) for c in measurable.configurations(["basic", "jwt"])
     ]
     assert targets[0].scenario == "public"
     assert targets[2].settings == {"BASIC_AUTH_CACHE_TTL": 300}

@@ -30,13 +30,14 @@ from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
 import sandbox.login_limits
+from benchmarks import measurable
 from benchmarks.harness.processes import free_port
 from benchmarks.harness.redis_server import RedisClusterServer, RedisServer
+from benchmarks.measurable import MeasuredConfiguration as Configuration
 from sandbox import create_app, extensions
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, ConfigError
 from strategies import registry
-from strategies.registry import Configuration
 from tests.conftest import (
     CHEAP_HASH,
     DEFAULTS,
@@ -54,7 +55,7 @@ RECOVERY_S = 5.0  # "within a few seconds" of the master being back
 LOGINS = 9  # spread over three masters, so that some land on the stopped one and some not
 STATEFUL = [
     configuration
-    for configuration in registry.configurations(registry.names())
+    for configuration in measurable.configurations(registry.names())
     if configured(configuration.name, **configuration.settings).stateful
 ]
 WRONG = "not the password"
@@ -288,7 +289,7 @@ def test_a_batch_of_logins_is_issued_and_revoked_on_every_master(deploy, cluster
     active = extensions.strategy(app)
     with app.app_context():
         user = extensions.users(app).find(DEMO_USERNAME)
-        issued = active.issue_many([(user, DEMO_PASSWORD)] * 30)
+        issued = measurable.issue_many(active, [(user, DEMO_PASSWORD)] * 30)
     headers = [{"Authorization": f"{active.scheme} {each.token}"} for each in issued]
     with masters_touched(app, cluster) as masters:
         assert {client.get("/protected", headers=h).status_code for h in headers} == {200}
@@ -297,7 +298,7 @@ def test_a_batch_of_logins_is_issued_and_revoked_on_every_master(deploy, cluster
                 body = {"refresh_token": each.refresh_token}
                 assert client.post("/token/refresh", json=body).status_code == 200
     assert len(masters) > 1
-    active.revoke_many([each.token for each in issued])
+    measurable.revoke_many(active, [each.token for each in issued])
     after = {client.get("/protected", headers=h).status_code for h in headers}
     assert after == ({401} if active.revocable else {200})
     for each in issued[10:]:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from benchmarks import anatomy
+from benchmarks import anatomy, measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims import own
@@ -35,7 +35,7 @@ from tests.conftest import CHEAP_HASH
 
 EVENTS = {"logout", "password_change", "user_deletion", "refresh_token_reuse"}
 # The name of each variant the strategies declare, as the bench labels it too.
-CONFIGURATIONS = registry.configurations(registry.names())
+CONFIGURATIONS = measurable.configurations(registry.names())
 LABELS = [configuration.label for configuration in CONFIGURATIONS]
 
 
@@ -275,7 +275,7 @@ def test_the_command_prints_json_on_stdout_and_writes_its_files(tmp_path, monkey
     result = CliRunner().invoke(main, [*compare, "--output", str(output)])
     assert result.exit_code == 0, result.output
     parsed = json.loads(result.stdout)
-    selected = [c.label for c in registry.configurations(["bearer", "jwt"])]
+    selected = [c.label for c in measurable.configurations(["bearer", "jwt"])]
     assert list(parsed["strategies"]) == selected  # a strategy's variants come along
     assert selected[:2] == ["bearer", "jwt"] and "jwt + denylist" in selected
     assert {"C3", "C7", "C9", "A1", "A2", "A3"} <= {c["id"] for c in parsed["claims"]}

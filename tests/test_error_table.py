@@ -69,7 +69,7 @@ def test_each_error_answers_as_the_contract_says(make_app, kind):
     assert response.status_code == status
     assert response.get_json() == {"msg": error.message, **error.fields}
     if challenge:
-        assert response.headers["WWW-Authenticate"] == extensions.strategy(app).challenge(error)
+        assert response.headers["WWW-Authenticate"] == extensions.transport(app).challenge(error)
     else:
         assert "WWW-Authenticate" not in response.headers
     assert response.headers.get("Retry-After") == retry_after

@@ -4,8 +4,9 @@ import base64
 
 import pytest
 
+from sandbox.transports.header import credentials
+from strategies.basic import decode_basic
 from strategies.errors import InvalidCredentials, MissingCredentials
-from strategies.headers import credentials, decode_basic
 
 
 def b64(text: bytes) -> str:

@@ -7,6 +7,7 @@ tokens were measured to be and by their facts, as the comparison itself does.
 
 from typing import Any
 
+from benchmarks import measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 from benchmarks.compare.claims import LESSON, OURS, evaluate, own
 from benchmarks.compare.store_use import LIMITS
@@ -35,7 +36,7 @@ def verdict(comparison: dict[str, Any], claim_id: str) -> str:
 
 
 def test_every_strategy_and_every_claim_is_there(comparison):
-    labels = [c.label for c in registry.configurations(registry.names())]
+    labels = [c.label for c in measurable.configurations(registry.names())]
     assert list(comparison["strategies"]) == labels
     assert [c["id"] for c in comparison["claims"]] == CLAIM_IDS
     verdicts = {c["verdict"] for c in comparison["claims"]}

@@ -23,6 +23,7 @@ from benchmarks.harness.processes import free_port
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.openapi import takes_password
+from strategies import capabilities
 from tests.conftest import production_values, strategies_declaring
 from tests.security.live import Live, serve
 
@@ -79,7 +80,9 @@ def test_the_answers_follow_the_strategys_facts(app, document):
     active = extensions.strategy(app)
     statuses = {key: set(operation["responses"]) for key, operation in operations(document).items()}
     assert_logout_and_refresh_follow_the_facts(active, statuses)
-    assert ("200" in statuses["/.well-known/jwks.json", "get"]) is (active.jwks() is not None)
+    assert ("200" in statuses["/.well-known/jwks.json", "get"]) is (
+        capabilities.jwks(active) is not None
+    )
     for key in [("/token", "post"), ("/healthz", "get"), *SECURED]:
         assert ("503" in statuses[key]) is active.stateful, key
     assert statuses["/token", "post"] >= {"200", "400", "401", "405", "413", "415", "429"}

@@ -11,12 +11,12 @@ import pytest
 import redis
 from click.testing import CliRunner, Result
 
+from benchmarks import measurable
 from benchmarks.harness.redis_server import RedisServer
 from benchmarks.scale import ScaleError, latency
 from benchmarks.scale.runner import plan
 from benchmarks.scale.sizes import BYTES_PER_TOKEN_ESTIMATE, parse_sizes
 from sandbox.cli import main
-from strategies import registry
 from tests.conftest import configured
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -93,10 +93,10 @@ def test_a_private_server_fills_only_the_stateful_configurations_by_their_facts(
     result = scale("--sizes", "200", "--strategies", "jwt", "--output", str(tmp_path))
     assert result.exit_code == 0, result.output
     run = written(tmp_path)
-    labels = [c.label for c in registry.configurations(["jwt"])]
+    labels = [c.label for c in measurable.configurations(["jwt"])]
     stateful = [
         c.label
-        for c in registry.configurations(["jwt"])
+        for c in measurable.configurations(["jwt"])
         if configured(c.name, **c.settings).stateful
     ]
     assert list(run["configurations"]) == stateful

@@ -18,6 +18,7 @@ from benchmarks.browser_attacks import serve
 from benchmarks.compare.subject import Subject
 from sandbox import extensions
 from sandbox.resource_server import create_resource_server
+from strategies import capabilities
 
 Headers = dict[str, str]
 PASSWORD = "elsewhere-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
@@ -26,7 +27,7 @@ NEW_PASSWORD = "elsewhere-other-password"  # noqa: S105
 
 def verified_elsewhere(subject: Subject) -> dict[str, Any] | None:
     """The two answers after each event, or None where no public key is published."""
-    if subject.strategy.jwks() is None:
+    if capabilities.jwks(subject.strategy) is None:
         return None
     with serve(subject.app) as served:
         results = {

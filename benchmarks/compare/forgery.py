@@ -36,10 +36,12 @@ import jwt as pyjwt
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.engine import make_url
 
+from benchmarks import measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, decode_credentials, decode_jwt
 from benchmarks.compare.subject import Subject
 from sandbox import create_app, extensions
 from sandbox.users import db
+from strategies import capabilities
 from strategies.base import Store
 
 NEVER_LOGGED_IN = "never-logged-in"
@@ -80,8 +82,8 @@ class Someone:
 def verifier_forgery(subject: Subject) -> dict[str, Any]:
     """Can a service that holds what verifying needs make a token the server accepts?"""
     token, strategy = subject.issued["token"], subject.strategy
-    kind = strategy.read_token(token).kind
-    jwks = strategy.jwks()
+    kind = measurable.read_token(strategy, token).kind
+    jwks = capabilities.jwks(strategy)
     if jwks is not None:
         return _with_published_keys(subject, jwks["keys"])
     if kind == ENCODED_CREDENTIALS:
@@ -99,7 +101,7 @@ def verifier_forgery(subject: Subject) -> dict[str, Any]:
 def leak_yields(subject: Subject) -> dict[str, Any]:
     """What whoever gets the server's keys, or a copy of its data, can do with them."""
     token, strategy = subject.issued["token"], subject.strategy
-    kind = strategy.read_token(token).kind
+    kind = measurable.read_token(strategy, token).kind
     if kind == ENCODED_CREDENTIALS:
         return _user_table_dump(subject)
     if kind == OPAQUE and strategy.stateful and strategy.store is not None:
@@ -143,7 +145,7 @@ def _fresh_claims(subject: Subject) -> tuple[dict[str, Any], dict[str, Any]]:
     token = subject.issued["token"]
     parts = decode_jwt(token)
     if parts is None:
-        decoded = subject.strategy.read_token(token).leak.decoded
+        decoded = measurable.read_token(subject.strategy, token).leak.decoded
         payload = json.loads(decoded).get("payload") if decoded else None
         parts = {}, payload if isinstance(payload, dict) else {}
     header, claims = dict(parts[0]), {"sub": str(subject.issued["user_id"]), **parts[1]}

@@ -8,11 +8,12 @@ import base64
 import json
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from flask import jsonify
 
-from benchmarks import anatomy
+from benchmarks import anatomy, measurable
 from benchmarks.compare.elsewhere import verified_elsewhere
 from benchmarks.compare.forgery import leak_yields, verifier_forgery
 from benchmarks.compare.revocation import revocation
@@ -22,6 +23,7 @@ from benchmarks.compare.timing import Timing, time_calls
 from benchmarks.harness.processes import free_port
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from strategies import capabilities
 
 TAMPER_LIMIT = 48
 SIGNER = "sign-cost"  # the user whose tokens the sign cost is timed on
@@ -73,7 +75,7 @@ def measure(
             "stateful": strategy.stateful,
             "revocable": strategy.revocable,
             "refresh_tokens": strategy.refresh_tokens,
-            "publishes_jwks": strategy.jwks() is not None,
+            "publishes_jwks": capabilities.jwks(strategy) is not None,
             "description": strategy.description,
         }
     }
@@ -86,7 +88,7 @@ def measure(
 def token_facts(subject: Subject) -> dict[str, Any]:
     token = subject.issued["token"]
     second, third = subject.login()["token"], subject.login()["token"]
-    reading = subject.strategy.read_token(token)
+    reading = measurable.read_token(subject.strategy, token)
     return {
         "example": anatomy.shorten(token),
         "bytes": len(token.encode()),
@@ -141,7 +143,9 @@ def refresh(subject: Subject) -> dict[str, Any]:
 def refused_token(subject: Subject) -> str:
     """A token one character away from the logged-in one, that the server refuses: a guess."""
     token = subject.issued["token"]
-    for change in anatomy.changes(token, TAMPER_LIMIT, subject.strategy.read_token):
+    for change in anatomy.changes(
+        token, TAMPER_LIMIT, partial(measurable.read_token, subject.strategy)
+    ):
         if not change.same_meaning and subject.status(subject.authorization(change.token)) == 401:
             return change.token
     raise RuntimeError("every one-character change of the token was accepted")
@@ -157,7 +161,7 @@ def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
     def authenticate_once() -> None:
         # A fresh request context each time, as in a real request (no cached user).
         with app.test_request_context("/protected", headers=header):
-            subject.strategy.authenticate()
+            subject.strategy.authenticate(subject.issued["token"])
 
     public = time_calls(lambda: client.get("/public"), budget_s)
     request = time_calls(lambda: client.get("/protected", headers=header), budget_s)
@@ -264,7 +268,7 @@ def expiry(subjects: Mapping[str, Subject]) -> dict[str, dict[str, Any]]:
 
 
 def leak(subject: Subject) -> dict[str, Any]:
-    found = subject.strategy.read_token(subject.issued["token"]).leak
+    found = measurable.read_token(subject.strategy, subject.issued["token"]).leak
     return {"reveals": found.reveals, "decoded": found.decoded}
 
 
@@ -274,7 +278,7 @@ def tamper(subject: Subject) -> dict[str, Any]:
     Every change is tried, however slow the strategy (a password hash each for Basic):
     the count depends on the token alone, at most TAMPER_LIMIT, never on the time budget.
     """
-    token, reader = subject.issued["token"], subject.strategy.read_token
+    token, reader = subject.issued["token"], partial(measurable.read_token, subject.strategy)
     changes = anatomy.changes(token, TAMPER_LIMIT, reader)
     tried = [(change, subject.status(subject.authorization(change.token))) for change in changes]
     accepted = [change for change, status in tried if status == 200]

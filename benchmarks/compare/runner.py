@@ -18,7 +18,7 @@ from sandbox.config import load_app_settings, throwaway_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
-from strategies import registry
+from benchmarks import measurable
 
 UNLIMITED = "1000000 per second"
 
@@ -40,7 +40,7 @@ def run_comparison(
     ):
         results, subjects = {}, {}
         # Each strategy, then each of its variants, keyed by label ("jwt + denylist").
-        for number, (label, name, variant) in enumerate(registry.configurations(names)):
+        for number, (label, name, variant) in enumerate(measurable.configurations(names)):
             config = throwaway_settings(
                 name,
                 os.path.join(workdir, str(number)),

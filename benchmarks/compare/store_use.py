@@ -15,6 +15,7 @@ from benchmarks.harness.round_trips import counting
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.users import db
+from strategies import capabilities
 from strategies.base import Store
 
 STORE_SAMPLE_TOKENS = 200
@@ -126,7 +127,7 @@ def purposes(subject: Subject) -> dict[str, str]:
     """Each key prefix the instance writes in Redis, and what its keys hold: the strategy's
     own (`Strategy.store_keys`), and the failed-login limits' (every strategy's logins)."""
     limits = extensions.login_limits(subject.app)
-    return {**subject.strategy.store_keys(), limits.key_prefix: LIMITS}
+    return {**capabilities.store_keys(subject.strategy), limits.key_prefix: LIMITS}
 
 
 def _counted(subject: Subject, send: Callable[[], TestResponse], what: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from typing import Any
 
 import requests
 
+from benchmarks import measurable
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import MeasurementRedis, measurement_redis
 from benchmarks.load import peer_app
@@ -52,7 +53,6 @@ from sandbox.config import (
     load_app_settings,
     throwaway_settings,
 )
-from strategies import registry
 from strategies.base import Strategy
 
 __all__ = [
@@ -131,7 +131,7 @@ def plan(options: Options) -> list[Target]:
         return [baseline, *(Target(name, name, options.scenario) for name in options.strategies)]
     return [baseline] + [
         Target(label, name, options.scenario, settings)
-        for label, name, settings in registry.configurations(options.strategies)
+        for label, name, settings in measurable.configurations(options.strategies)
     ]
 
 

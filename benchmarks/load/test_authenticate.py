@@ -21,15 +21,17 @@ from flask import Flask
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from benchmarks import measurable
 from benchmarks.load import peer_app
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from sandbox.users import User
-from strategies import base, registry
+from strategies import registry
+from strategies import users as base
 
 # (strategy, its settings) by label: each strategy and variant, as compare and bench label them.
 CASES: dict[str, tuple[str, Mapping[str, Any]]] = {
-    label: (name, settings) for label, name, settings in registry.configurations(registry.names())
+    label: (name, settings) for label, name, settings in measurable.configurations(registry.names())
 }
 
 
@@ -39,22 +41,22 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     return create_app(throwaway_settings(name, str(tmp_path), None, "bench:", **settings))
 
 
-def bearer_header(app: Flask) -> dict[str, str]:
+def issued_token(app: Flask) -> dict[str, Any]:
     login = app.test_client().post(
         "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
     )
     issued = login.json
     assert issued is not None, login.status_code
-    return {"Authorization": f"{issued['token_type']} {issued['token']}"}
+    return issued
 
 
 def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:
-    header = bearer_header(app)
+    token = issued_token(app)["token"]
     strategy = extensions.strategy(app)
 
     def authenticate() -> base.User:
-        with app.test_request_context("/protected", headers=header):
-            return strategy.authenticate()
+        with app.test_request_context("/protected"):
+            return strategy.authenticate(token)
 
     assert benchmark(authenticate).username == DEMO_USERNAME
 
@@ -63,7 +65,8 @@ def test_jwt_required(benchmark: BenchmarkFixture, app: Flask) -> None:
     """The peer's path: flask-jwt-extended verifies, then the user is read by its identity."""
     if not peer_app.exposes_jwt_extended(app) or extensions.strategy(app).stateful:
         pytest.skip("no @jwt_required peer: the app does not verify with flask-jwt-extended alone")
-    header = bearer_header(app)
+    issued = issued_token(app)
+    header = {"Authorization": f"{issued['token_type']} {issued['token']}"}
     users = extensions.users(app)
 
     def jwt_required() -> User | None:

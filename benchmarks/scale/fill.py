@@ -16,6 +16,7 @@ from enum import Enum
 from flask import Flask
 from redis import Redis
 
+from benchmarks import measurable
 from benchmarks.scale import ScaleError
 from sandbox import extensions
 from sandbox.users import User
@@ -76,11 +77,11 @@ class Fill:
                 logins = [
                     (users[(self.filled + i) % len(users)], USER_PASSWORD) for i in range(count)
                 ]
-                issued = self.strategy.issue_many(logins)
+                issued = measurable.issue_many(self.strategy, logins)
                 if self.counts is None:
                     self.counts = self._what_counts()
                 if self.counts is Counts.REVOKED:
-                    self.strategy.revoke_many([token.token for token in issued])
+                    measurable.revoke_many(self.strategy, [token.token for token in issued])
                 else:
                     self._keep(issued, logins)
                 self.filled += count
@@ -90,7 +91,7 @@ class Fill:
                 # Live tokens to authenticate with, among the revoked logins: issued apart,
                 # leaving nothing in the store, and not part of the fill.
                 live = [(users[i % len(users)], USER_PASSWORD) for i in range(self.sample_size)]
-                self._keep(self.strategy.issue_many(live), live)
+                self._keep(measurable.issue_many(self.strategy, live), live)
 
     def _what_counts(self) -> Counts:
         """After the first batch: did issuing leave state in the store?"""

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from redis import Redis
 
+from benchmarks import measurable
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import delete_keys
 from benchmarks.scale import ScaleError, latency, store_bytes
@@ -25,7 +26,7 @@ from benchmarks.scale.target import Target, info, is_local, run_prefix, scale_re
 from benchmarks.scale.targets import weigh
 from sandbox import create_app
 from sandbox.config import configure, throwaway_settings
-from strategies import registry
+from strategies import capabilities
 
 CHEAP_HASH = "pbkdf2:sha256:1000"  # the users' passwords are never checked during a run
 RUN_TOKEN_TTL = 86_400
@@ -48,12 +49,12 @@ class Quiet:
         pass
 
 
-def plan(names: list[str]) -> tuple[list[registry.Configuration], dict[str, str]]:
+def plan(names: list[str]) -> tuple[list[measurable.MeasuredConfiguration], dict[str, str]]:
     """The configurations of `names` that keep state in the token store, by their facts;
     and the others, with why they are left out."""
     stateful, skipped = [], {}
     with tempfile.TemporaryDirectory(prefix="auth-sandbox-scale-plan-") as folder:
-        for configuration in registry.configurations(names):
+        for configuration in measurable.configurations(names):
             settings = throwaway_settings(
                 configuration.name, folder, None, "plan:", **configuration.settings
             )
@@ -69,7 +70,7 @@ def plan(names: list[str]) -> tuple[list[registry.Configuration], dict[str, str]
 
 
 def run_scale(
-    configurations: list[registry.Configuration],
+    configurations: list[measurable.MeasuredConfiguration],
     sizes: list[int],
     *,
     users: int = 1000,
@@ -164,7 +165,7 @@ def _emptied(client: Redis, prefix: str, result: dict[str, Any]) -> Iterator[Non
 
 
 def _configuration(
-    configuration: registry.Configuration,
+    configuration: measurable.MeasuredConfiguration,
     config: Mapping[str, Any],
     target: Target,
     prefix: str,
@@ -186,7 +187,8 @@ def _configuration(
         },
         # What each key family holds, named without the run's prefix: "token:" → "tokens".
         "store_keys": {
-            family.removeprefix(prefix): held for family, held in strategy.store_keys().items()
+            family.removeprefix(prefix): held
+            for family, held in capabilities.store_keys(strategy).items()
         },
     }
     with ExitStack() as cleanup:

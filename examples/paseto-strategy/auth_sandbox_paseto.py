@@ -19,15 +19,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyseto import Key, Paseto
 
+from benchmarks import anatomy
 from benchmarks.anatomy import Leak, Reading
-from strategies.base import REALM, IssuedToken, User
-from strategies.errors import ExpiredToken, NotRevocable
-from strategies.httpauth import HTTPAuthStrategy, StrictTokenAuth
+from strategies.base import IssuedToken, Strategy
+from strategies.errors import ExpiredToken, InvalidCredentials, NotRevocable
 from strategies.settings import Setting
+from strategies.users import User, token_user
 
 HEADER = "v4.public."
 SIGNATURE_BYTES = 64  # Ed25519
 KIND = "signed JSON (PASETO v4.public)"
+REFUSAL = "Invalid token"
 HOW_TO_MAKE_A_KEY = "make one with: python -m auth_sandbox_paseto"
 
 
@@ -83,14 +85,13 @@ def read_payload(token: str) -> dict | None:
     return payload if isinstance(payload, dict) else None
 
 
-class PasetoStrategy(HTTPAuthStrategy):
+class PasetoStrategy(Strategy):
     name = "paseto"
     scheme = "Bearer"
     description = (
         "PASETO v4.public: Ed25519-signed, readable JSON claims (user id, expiry) with no "
         "algorithm header to tamper with; valid until it expires."
     )
-    refusal = "Invalid token"
     settings = (
         Setting(
             "PASETO_SECRET_KEY",
@@ -114,11 +115,6 @@ class PasetoStrategy(HTTPAuthStrategy):
         super().init_app(app, users, store)
         self.key = Key.from_paserk(self.config["PASETO_SECRET_KEY"])
 
-    def make_http_auth(self) -> StrictTokenAuth:
-        auth = StrictTokenAuth(scheme=self.scheme, realm=REALM)
-        auth.verify_token(self._verify)
-        return auth
-
     def issue(self, user: User, password: str) -> IssuedToken:
         # Ed25519 signatures are deterministic: without a jti, two logins in one second
         # would get the same token.
@@ -130,31 +126,31 @@ class PasetoStrategy(HTTPAuthStrategy):
         token = self.paseto.encode(self.key, claims, serializer=json)
         return IssuedToken(token.decode("ascii"), expires_in=self.ttl)
 
-    def _verify(self, token: str) -> User | None:
-        """flask-httpauth's verify_token callback: the token's user, or None."""
+    def authenticate(self, token: str) -> User:
         try:
             claims = self.paseto.decode(self.key, token, deserializer=json).payload
         except pyseto.VerifyError as error:
             if "expired" in str(error):
                 raise ExpiredToken() from None
-            return None
+            raise InvalidCredentials(REFUSAL) from None
         except (ValueError, pyseto.PysetoError):
-            return None
+            raise InvalidCredentials(REFUSAL) from None
         # pyseto checks `exp` only when present: a token without one would never expire.
         if not isinstance(claims, dict) or "exp" not in claims:
-            return None
-        return self.token_user(claims.get("sub", ""), claims.get("gen", 0))
+            raise InvalidCredentials(REFUSAL)
+        return token_user(self.users, claims.get("sub", ""), claims.get("gen", 0))
 
-    def revoke(self) -> typing.NoReturn:
+    def revoke(self, token: str) -> typing.NoReturn:
         raise NotRevocable(
             "A PASETO stays valid until it expires (TOKEN_TTL): the server keeps nothing it "
             "could delete. Revoking one needs a denylist of token ids (jti) in a store."
         )
 
+    # Read by the comparison (`benchmarks.measurable.ReadsTokens`): its claims, in the clear.
     def read_token(self, token: str) -> Reading:
         payload = read_payload(token)
         if payload is None:
-            return super().read_token(token)
+            return anatomy.read(token)
         decoded = json.dumps({"payload": payload}, sort_keys=True)
         structure = {"parts": token.count(".") + 1, "payload": sorted(payload)}
         return Reading(KIND, Leak("claims", decoded), structure)

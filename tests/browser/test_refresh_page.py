@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from benchmarks import measurable
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
 from tests.browser.pages import assert_clean, demo_page
@@ -20,7 +21,7 @@ WITH_REFRESH = strategies_declaring("REFRESH_TOKEN_TTL")
 VARIANTS = {
     f"{name} + {label}": (name, settings)
     for name in WITH_REFRESH
-    for label, settings in registry.load(name).variants.items()
+    for label, settings in measurable.variants(registry.load(name)).items()
     if int(settings.get("REFRESH_TOKEN_TTL", 0)) > 0
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import measurable
 from benchmarks.compare.runner import UNLIMITED
 from benchmarks.harness.redis_server import RedisServer
 from sandbox import create_app
@@ -37,7 +38,7 @@ class Target:
 
 def targets(name: str) -> list[Target]:
     """The strategy as configured by default, then each of its variants."""
-    variants = registry.load(name).variants
+    variants = measurable.variants(registry.load(name))
     return [
         Target(name, name),
         *(Target(f"{name} + {label}", name, settings) for label, settings in variants.items()),

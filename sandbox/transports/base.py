@@ -1,0 +1,60 @@
+"""The interface every transport implements, and the 401's challenge they share."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from flask import Response
+
+from strategies.base import IssuedToken, Strategy
+from strategies.errors import AuthError
+from strategies.settings import Setting
+
+REALM = "auth-sandbox"
+
+
+def challenge(scheme: str, error: AuthError) -> str:
+    """A 401's `WWW-Authenticate` under `scheme`.
+
+    Basic's one parameter besides the realm is its charset (RFC 7617 §2.1); a token
+    scheme says `error="invalid_token"` only when a token was sent (RFC 6750 §3).
+    """
+    value = f'{scheme} realm="{REALM}"'
+    if scheme.lower() == "basic":
+        return value + ', charset="UTF-8"'
+    return value + ', error="invalid_token"' if error.token_sent else value
+
+
+class Transport(ABC):
+    location: ClassVar[str]  # its TOKEN_LOCATION value
+    settings: ClassVar[tuple[Setting, ...]] = ()  # its own, read by the app's one loader
+
+    def __init__(self, strategy: Strategy, config: Mapping[str, Any], instance_path: str):
+        self.strategy = strategy
+
+    @abstractmethod
+    def token(self) -> str:
+        """The access token the current request carries; MissingCredentials or
+        InvalidCredentials when it carries none or a malformed one."""
+
+    @abstractmethod
+    def refresh_token(self) -> str:
+        """The refresh token the current request (POST /token/refresh) carries."""
+
+    @abstractmethod
+    def issued(self, body: dict[str, Any], issued: IssuedToken) -> Response:
+        """The answer to a login or refresh whose JSON body is `body`, with the tokens put
+        where this transport carries them."""
+
+    def prove_state_change(self, token: str) -> None:  # noqa: B027 - a hook, empty by default
+        """What a request that changes state, authenticated by `token`, must also prove;
+        raises an AuthError if it does not. Nothing more, by default."""
+
+    def forget(self, response: Response) -> Response:
+        """The answer to a logout, whatever its status: where the client keeps the token
+        for us, it forgets it."""
+        return response
+
+    def challenge(self, error: AuthError) -> str:
+        """The `WWW-Authenticate` value of a 401."""
+        return challenge(self.strategy.scheme, error)

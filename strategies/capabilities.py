@@ -1,0 +1,66 @@
+"""What some strategies can do beyond the core interface: small protocols, each detected
+with `isinstance`, so the app asks what a strategy can do, never which one it is.
+
+| protocol | who implements it | who asks |
+|---|---|---|
+| `PasswordCredentials` | basic | the routes: such a request is a login attempt (limits) |
+| `PublishedKeys` | jwt | `/.well-known/jwks.json`, the comparison's verifier |
+| `NamedLogins` | jwt | the cookie transport: a CSRF token bound to the login |
+| `StoreKeys` | bearer, jwt | `/openapi.json` (where the keys live), the measurements |
+"""
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from strategies.users import User
+
+
+@runtime_checkable
+class PasswordCredentials(Protocol):
+    """A strategy whose token is the user's password itself: every request with it is a
+    login attempt, whose failures count toward the failed-login limits."""
+
+    def password_username(self, token: str) -> str | None:
+        """The username the credentials name; None if they name none (malformed)."""
+
+    def remembered_user(self, token: str) -> User | None:
+        """The user, if these credentials were verified before and still hold, found without
+        hashing the password: such a request tests no guess, so it is not an attempt."""
+
+
+@runtime_checkable
+class PublishedKeys(Protocol):
+    def jwks(self) -> dict[str, Any] | None:
+        """The public keys that verify its tokens, as a JWK Set (RFC 7517); None when the
+        configuration signs with a shared secret, which is never published."""
+
+
+@runtime_checkable
+class NamedLogins(Protocol):
+    def login_id(self, token: str) -> str:
+        """An id of the login that `token` (access or refresh) belongs to, stable across its
+        refreshes."""
+
+
+@runtime_checkable
+class StoreKeys(Protocol):
+    def store_keys(self) -> Mapping[str, str]:
+        """What it keeps in the token store: each key prefix, and what its keys hold."""
+
+
+def login_id(strategy: object, token: str) -> str:
+    """The login `token` belongs to; where a login is one token, the token's digest."""
+    if isinstance(strategy, NamedLogins):
+        return strategy.login_id(token)
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def store_keys(strategy: object) -> Mapping[str, str]:
+    """The strategy's key families in the token store; none where it keeps none."""
+    return strategy.store_keys() if isinstance(strategy, StoreKeys) else {}
+
+
+def jwks(strategy: object) -> dict[str, Any] | None:
+    """The JWK Set that verifies its tokens, or None where it publishes none."""
+    return strategy.jwks() if isinstance(strategy, PublishedKeys) else None
