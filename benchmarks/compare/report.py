@@ -15,6 +15,7 @@ from benchmarks.browser_attacks import matrix_table
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims import LESSON, OURS, keys, window
 from benchmarks.compare.forgery import SIGNING_KEY
+from benchmarks.harness.writer import write_report
 
 FORMATS = ("table", "markdown", "json", "csv")
 MAX_WORD = 24  # a terminal column of single words this wide is kept whole (a token: 19)
@@ -433,13 +434,5 @@ def chart(comparison: dict[str, Any], path: Path) -> None:
 
 
 def write_outputs(comparison: dict[str, Any], directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    written = [
-        directory / "comparison.md",
-        directory / "comparison.json",
-        directory / "comparison.png",
-    ]
-    written[0].write_text(to_markdown(comparison))
-    written[1].write_text(to_json(comparison))
-    chart(comparison, written[2])
-    return written
+    texts = {"comparison.md": to_markdown(comparison), "comparison.json": to_json(comparison)}
+    return write_report(directory, texts, {"comparison.png": lambda path: chart(comparison, path)})
