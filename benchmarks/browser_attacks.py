@@ -104,7 +104,7 @@ class Recorder:
 
 
 @dataclass
-class Target:
+class BrowserTarget:
     """An app served on a loopback port: its URL, its GET /strategy facts, what it answered."""
 
     url: str
@@ -121,7 +121,7 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serve(app: Flask) -> Iterator[Target]:
+def serve(app: Flask) -> Iterator[BrowserTarget]:
     """`app` on a loopback port of its own, until the block ends."""
     recorder = Recorder(app)
     server = make_server("127.0.0.1", 0, recorder, threaded=True, request_handler=QuietHandler)
@@ -129,7 +129,7 @@ def serve(app: Flask) -> Iterator[Target]:
     thread.start()
     try:
         facts = app.test_client().get("/strategy").get_json()
-        yield Target(f"http://127.0.0.1:{server.server_port}", facts, recorder)
+        yield BrowserTarget(f"http://127.0.0.1:{server.server_port}", facts, recorder)
     finally:
         server.shutdown()
         thread.join()
@@ -312,7 +312,7 @@ class UserPage:
 
     page: "Page"
     context: "BrowserContext"
-    target: Target
+    target: BrowserTarget
     place: str
     token: str = ""
     errors: list[str] = field(default_factory=list)
@@ -348,7 +348,7 @@ class UserPage:
 
 
 @contextmanager
-def user_page(browser: "Browser", target: Target, place: str) -> Iterator[UserPage]:
+def user_page(browser: "Browser", target: BrowserTarget, place: str) -> Iterator[UserPage]:
     """A fresh browser profile, the demo page open, the token kept in `place`, logged in."""
     context = browser.new_context(viewport={"width": 1000, "height": 800})
     try:
@@ -437,7 +437,7 @@ def foreign(user: UserPage, origin: str) -> dict[str, Any]:
 
 
 def observe(
-    browser: "Browser", target: Target, place: str, origins: Mapping[str, str]
+    browser: "Browser", target: BrowserTarget, place: str, origins: Mapping[str, str]
 ) -> dict[str, Any]:
     """One cell: the token kept in `place` on `target`'s demo page, under every attack."""
     with user_page(browser, target, place) as user:

@@ -49,7 +49,7 @@ MAX_DUMP_TRIES = 1000
 # What leaks, by the strategy's facts.
 SIGNING_KEY, TOKEN_STORE, USER_TABLE = "its signing key", "its token store", "its user table"
 # How a store's key could name a token: the token itself, or a digest of it.
-ALGORITHMS = sorted(n for n in hashlib.algorithms_guaranteed if not n.startswith("shake"))
+DIGEST_NAMES = sorted(n for n in hashlib.algorithms_guaranteed if not n.startswith("shake"))
 TRUNCATED_BITS = 128  # a digest cut to its first 128 bits keeps a key short
 
 
@@ -58,7 +58,7 @@ def token_names(token: str) -> dict[str, str]:
     algorithm (a shake has no one length, and is left out), whole or cut to its first 128
     bits, in hex or unpadded base64url. Keyed by how it names it."""
     names = {"the token itself": token}
-    for algorithm in ALGORITHMS:
+    for algorithm in DIGEST_NAMES:
         whole = hashlib.new(algorithm, token.encode()).digest()
         for cut, part in (("", whole), (f" (first {TRUNCATED_BITS} bits)", whole[:16])):
             name = algorithm.upper().replace("_", "-") + cut

@@ -52,7 +52,7 @@ def measure(
         ("round_trips", lambda: round_trips(subject)),
         ("refresh", lambda: refresh(subject)),
         ("cost", lambda: costs(subject, budget_s)),
-        ("store_down", lambda: store_down(subject)),
+        ("store_down", lambda: measure_store_outage(subject)),
         ("logout", lambda: logout(subject)),
         ("revocation", lambda: revocation(subject)),
         ("leak", lambda: leak(subject)),
@@ -196,7 +196,7 @@ def sign_cost(subject: Subject, budget_s: float) -> Timing:
     return timing
 
 
-def store_down(subject: Subject) -> dict[str, Any]:
+def measure_store_outage(subject: Subject) -> dict[str, Any]:
     """The same instance with its token store on a port where nothing listens."""
     closed = f"redis://127.0.0.1:{free_port()}/0"
     client = subject.make_app(REDIS_URL=closed, REDIS_CLUSTER=False).test_client()

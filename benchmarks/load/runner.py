@@ -72,7 +72,7 @@ PEER = "flask-jwt-extended's @jwt_required"  # a peer's label: "jwt (flask-jwt-e
 
 
 @dataclass(frozen=True)
-class Target:
+class LoadTarget:
     label: str
     strategy: str
     scenario: str
@@ -106,7 +106,7 @@ class Options:
     reuse_every: int = 10  # --scenario refresh: refreshes per replay of a spent refresh token
     peers: bool = True  # steady: the @jwt_required peer beside the targets it applies to
 
-    def load(self, target: Target) -> Load:
+    def load(self, target: LoadTarget) -> Load:
         # A refresh phase runs as long as its target, for a steady window as long as its own.
         if target.reference is not None:  # refreshes only, no replay: no login past the first
             return Load("refresh", self.duration, self.users, self.locust_workers, 0, 0)
@@ -121,23 +121,26 @@ class Options:
         )
 
 
-def plan(options: Options) -> list[Target]:
+def plan(options: Options) -> list[LoadTarget]:
     """The baseline first, then each strategy and each of its variants, as compare has them.
 
     A deployment (`--host`) runs as it is configured: no variant can be applied to it.
     """
-    baseline = Target(BASELINE, options.strategies[0], "public")
+    baseline = LoadTarget(BASELINE, options.strategies[0], "public")
     if options.host:
-        return [baseline, *(Target(name, name, options.scenario) for name in options.strategies)]
+        return [
+            baseline,
+            *(LoadTarget(name, name, options.scenario) for name in options.strategies),
+        ]
     return [baseline] + [
-        Target(label, name, options.scenario, settings)
+        LoadTarget(label, name, options.scenario, settings)
         for label, name, settings in registry.configurations(options.strategies)
     ]
 
 
 def peers(
-    targets: list[Target], options: Options, jwt_extended: Mapping[str, bool]
-) -> list[Target]:
+    targets: list[LoadTarget], options: Options, jwt_extended: Mapping[str, bool]
+) -> list[LoadTarget]:
     """The targets, each followed by its @jwt_required peer where one applies.
 
     `jwt_extended` is each target's fact: its configured app installs flask-jwt-extended
@@ -152,7 +155,7 @@ def peers(
         planned.append(target)
         if target.label != BASELINE and not target.settings and jwt_extended.get(target.label):
             planned.append(
-                Target(
+                LoadTarget(
                     f"{target.label} ({PEER})",
                     target.strategy,
                     target.scenario,
@@ -171,8 +174,8 @@ def installs_jwt_extended(config: Mapping[str, Any]) -> bool:
 
 
 def refresh_phases(
-    targets: list[Target], options: Options, refresh_tokens: Mapping[str, bool], source: str
-) -> tuple[list[Target], list[str]]:
+    targets: list[LoadTarget], options: Options, refresh_tokens: Mapping[str, bool], source: str
+) -> tuple[list[LoadTarget], list[str]]:
     """The targets to run, given which of them issue refresh tokens, and lines on those left out.
 
     `refresh_tokens` is each target's fact (from `source`), never guessed from a name.
@@ -203,7 +206,7 @@ def refresh_phases(
         planned.append(target)
         if target.label != BASELINE and refresh_tokens.get(target.label):
             planned.append(
-                Target(
+                LoadTarget(
                     f"{target.label} (POST /token/refresh)",
                     target.strategy,
                     "refresh",
@@ -259,7 +262,7 @@ def published_algorithm(url: str) -> str | None:
 
 
 def measure_target(
-    target: Target,
+    target: LoadTarget,
     options: Options,
     config: Mapping[str, Any] | None,
     login: Credentials,
