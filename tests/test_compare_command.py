@@ -15,7 +15,7 @@ from rich.console import Console
 from benchmarks import anatomy
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from benchmarks.compare.browser import NOT_ASKED
-from benchmarks.compare.claims import own
+from benchmarks.compare.claims.weighing import own
 from benchmarks.compare.forgery import (
     SIGNING_KEY,
     TOKEN_STORE,
