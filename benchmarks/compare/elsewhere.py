@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks import anatomy
-from benchmarks.browser_attacks import serve
+from benchmarks.browser.served_app import serve
 from benchmarks.compare.subject import Subject
 from sandbox import extensions
 from sandbox.resource_server import create_resource_server

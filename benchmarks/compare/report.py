@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.browser_attacks import matrix_table
+from benchmarks.browser.summary import matrix_table
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims.weighing import LESSON, OURS, keys, window
 from benchmarks.compare.forgery import SIGNING_KEY

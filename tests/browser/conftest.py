@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.browser_attacks import CHROMIUM
-from benchmarks.browser_attacks import CHROMIUM_FLAGS as FLAGS
+from benchmarks.browser.chromium import CHROMIUM
+from benchmarks.browser.chromium import CHROMIUM_FLAGS as FLAGS
 from tests.conftest import need_service
 
 
@@ -51,7 +51,7 @@ def attack_cells(request: pytest.FixtureRequest) -> dict:
 @pytest.fixture(scope="session")
 def attacker_origins() -> Iterator[dict[str, str]]:
     """The other origins' pages, served on loopback ports of their own for the session."""
-    from benchmarks.browser_attacks import attacker_origins as serving
+    from benchmarks.browser.attacker_sites import attacker_origins as serving
 
     with serving() as origins:
         yield origins
@@ -61,7 +61,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     cells = config.stash.get(ATTACK_CELLS, {})
     if not cells:
         return
-    from benchmarks.browser_attacks import table
+    from benchmarks.browser.summary import table
 
     terminalreporter.write_sep("-", "the attack matrix, as observed in Chromium")
     for line in table(cells):
