@@ -16,13 +16,8 @@ from benchmarks import anatomy
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims.weighing import own
-from benchmarks.compare.forgery import (
-    SIGNING_KEY,
-    TOKEN_STORE,
-    USER_TABLE,
-    leak_yields,
-    verifier_forgery,
-)
+from benchmarks.compare.forgery.leak import SIGNING_KEY, TOKEN_STORE, USER_TABLE, leak_yields
+from benchmarks.compare.forgery.verifier import verifier_forgery
 from benchmarks.compare.report import TOPICS, render, to_csv, to_json, to_markdown
 from benchmarks.compare.store_use import LIMITS
 from benchmarks.compare.subject import Subject

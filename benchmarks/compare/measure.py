@@ -14,7 +14,8 @@ from flask import jsonify
 
 from benchmarks import anatomy
 from benchmarks.compare.elsewhere import verified_elsewhere
-from benchmarks.compare.forgery import leak_yields, verifier_forgery
+from benchmarks.compare.forgery.leak import leak_yields
+from benchmarks.compare.forgery.verifier import verifier_forgery
 from benchmarks.compare.revocation import revocation
 from benchmarks.compare.store_use import round_trips, store_use
 from benchmarks.compare.subject import Subject

@@ -14,7 +14,7 @@ from rich.table import Table
 from benchmarks.browser.summary import matrix_table
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims.weighing import LESSON, OURS, keys, window
-from benchmarks.compare.forgery import SIGNING_KEY
+from benchmarks.compare.forgery.leak import SIGNING_KEY
 from benchmarks.harness.writer import write_report
 
 FORMATS = ("table", "markdown", "json", "csv")
