@@ -23,7 +23,7 @@ from benchmarks.compare.store_use import LIMITS
 from benchmarks.compare.subject import Subject
 from benchmarks.compare.topics import TOPICS
 from benchmarks.harness.round_trips import OTHER
-from benchmarks.load.runner import Options, plan
+from benchmarks.load.plan import Options, plan
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness.writer import write_report
-from benchmarks.load.runner import BASELINE, PEER
+from benchmarks.load.plan import BASELINE, PEER
 
 # The targets, against the baseline of the same run.
 MAX_CPU_RATIO = 1.2
