@@ -31,9 +31,10 @@ from benchmarks.load.plan import (
     plan,
     refresh_phases,
 )
-from benchmarks.load.report import summarize, table
+from benchmarks.load.report import table
 from benchmarks.load.runner import BenchError, check_store
 from benchmarks.load.servers import Credentials, Load, read_stats, run_locust
+from benchmarks.load.summary import summarize
 from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry
