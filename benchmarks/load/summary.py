@@ -135,7 +135,7 @@ def checks(target: dict[str, Any]) -> list[dict[str, Any]]:
     if target.get("reference"):  # a refresh phase: not a /protected target of its own
         return refresh_check(target)
     algorithm = target.get("signing_algorithm")
-    if target.get("peer_of") or algorithm in UNTARGETED_ALGORITHMS:  # see target_lines()
+    if target.get("peer_of") or algorithm in UNTARGETED_ALGORITHMS:  # see report.target_lines()
         return []
     max_cpu_ratio = MAX_CPU_RATIO_BY_ALGORITHM.get(algorithm or "", MAX_CPU_RATIO)
     found = []
