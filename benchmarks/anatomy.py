@@ -2,7 +2,8 @@
 
 Pure functions: what anyone who finds a token (in a log, in localStorage) can do with it.
 This is the generic reading, which knows Basic credentials, JWTs and digests; a
-strategy whose token is of another kind describes it through `Strategy.read_token`.
+strategy whose token is of another kind describes it through `read_token`
+(`benchmarks.measurable.ReadsTokens`).
 """
 
 import binascii

@@ -24,18 +24,18 @@ from benchmarks.harness.processes import free_port, stop, wait_for_http
 from benchmarks.harness.redis_server import MeasurementRedis, RedisServer
 from benchmarks.load import peer_app
 from benchmarks.load.cpu import steady_window
-from benchmarks.load.report import summarize, table
-from benchmarks.load.runner import (
+from benchmarks.load.plan import (
     BASELINE,
-    BenchError,
     Options,
-    check_store,
     installs_jwt_extended,
     peers,
     plan,
     refresh_phases,
 )
+from benchmarks.load.report import table
+from benchmarks.load.runner import BenchError, check_store
 from benchmarks.load.servers import Credentials, Load, read_stats, run_locust
+from benchmarks.load.summary import summarize
 from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry

@@ -22,7 +22,7 @@ import pytest
 
 from benchmarks.harness.processes import flags, free_port
 from benchmarks.load import servers as processes
-from benchmarks.load.runner import BASELINE
+from benchmarks.load.plan import BASELINE
 from benchmarks.load.servers import BenchError, Credentials, Load, run_locust
 from tests.conftest import CHEAP_HASH
 

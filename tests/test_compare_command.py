@@ -15,19 +15,15 @@ from rich.console import Console
 from benchmarks import anatomy, measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from benchmarks.compare.browser import NOT_ASKED
-from benchmarks.compare.claims import own
-from benchmarks.compare.forgery import (
-    SIGNING_KEY,
-    TOKEN_STORE,
-    USER_TABLE,
-    leak_yields,
-    verifier_forgery,
-)
-from benchmarks.compare.report import TOPICS, render, to_csv, to_json, to_markdown
+from benchmarks.compare.claims.weighing import own
+from benchmarks.compare.forgery.leak import SIGNING_KEY, TOKEN_STORE, USER_TABLE, leak_yields
+from benchmarks.compare.forgery.verifier import verifier_forgery
+from benchmarks.compare.report import render, to_csv, to_json, to_markdown
 from benchmarks.compare.store_use import LIMITS
 from benchmarks.compare.subject import Subject
+from benchmarks.compare.topics import TOPICS
 from benchmarks.harness.round_trips import OTHER
-from benchmarks.load.runner import Options, plan
+from benchmarks.load.plan import Options, plan
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry

@@ -9,7 +9,8 @@ from typing import Any
 
 from benchmarks import measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
-from benchmarks.compare.claims import LESSON, OURS, evaluate, own
+from benchmarks.compare.claims import evaluate
+from benchmarks.compare.claims.weighing import LESSON, OURS, own
 from benchmarks.compare.store_use import LIMITS
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry

@@ -1,6 +1,6 @@
 """`auth-sandbox compare --browser`: where the browser keeps the token, attacked in Chromium.
 
-The attacks are benchmarks.browser_attacks's (the same the browser tests run); this module
+The attacks are benchmarks.browser's (the same the browser tests run); this module
 only says whether they can run here, and why not when they cannot.
 """
 
@@ -28,7 +28,8 @@ def browser_rows(
             "measured": False,
             "why": "not measured (needs playwright: pip install -e '.[browser]')",
         }
-    from benchmarks.browser_attacks import CHROMIUM, attack_matrix
+    from benchmarks.browser.chromium import CHROMIUM
+    from benchmarks.browser.matrix import attack_matrix
 
     if chromium is None and not os.access(CHROMIUM, os.X_OK):
         why = f"not measured (needs Chromium: {CHROMIUM} is missing; apt-get install chromium)"

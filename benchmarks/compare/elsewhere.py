@@ -1,8 +1,9 @@
 """What a service that verifies the tokens elsewhere knows of a revocation: nothing.
 
-Measured for every configuration that publishes its public keys (`Strategy.jwks()`):
-its app serves the JWK Set on a loopback port, a resource server (the one of
-`auth-sandbox resource-server`, in-process) verifies with it, and a login of a user
+Measured for every configuration that publishes its public keys
+(`strategies.capabilities.PublishedKeys`): its app serves the JWK Set on a loopback port, a
+resource server (the one of `auth-sandbox resource-server`, in-process) verifies with it, and a
+login of a user
 of its own is tried at both, before and right after a password change, and after a
 logout where the configuration answers it. The sandbox reads the user's token
 generation on every request; the resource server has only the token and the keys.
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks import anatomy
-from benchmarks.browser_attacks import serve
+from benchmarks.browser.served_app import serve
 from benchmarks.compare.subject import Subject
 from sandbox import extensions
 from sandbox.resource_server import create_resource_server

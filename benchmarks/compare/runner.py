@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.compare.browser import NOT_ASKED, browser_rows
 from benchmarks.compare.claims import evaluate
-from benchmarks.compare.measure import expiry, measure
+from benchmarks.compare.expiry import expiry
+from benchmarks.compare.measure import measure
 from benchmarks.compare.subject import Subject
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import measurement_redis

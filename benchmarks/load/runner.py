@@ -24,23 +24,26 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from benchmarks import measurable
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import MeasurementRedis, measurement_redis
-from benchmarks.load import peer_app
 from benchmarks.load.cpu import CPUSampler, steady_state
+from benchmarks.load.plan import (
+    LoadTarget,
+    Options,
+    installs_jwt_extended,
+    peers,
+    plan,
+    refresh_phases,
+)
 from benchmarks.load.servers import (
-    PROTECTED,
-    SANDBOX_APP,
     BenchError,
     Credentials,
-    Load,
     gunicorn,
     read_stats,
     run_locust,
@@ -55,163 +58,10 @@ from sandbox.config import (
 )
 from strategies.base import Strategy
 
-__all__ = [
-    "BASELINE",
-    "BenchError",
-    "Options",
-    "check_store",
-    "peers",
-    "plan",
-    "refresh_phases",
-    "run_bench",
-]
+__all__ = ["BenchError", "Options", "check_store", "run_bench"]
+
 
 LOADTEST_PASSWORD = "load-test-password"  # noqa: S105 - seeded into a throwaway instance
-BASELINE = "baseline (/public)"
-PEER = "flask-jwt-extended's @jwt_required"  # a peer's label: "jwt (flask-jwt-extended's ...)"
-
-
-@dataclass(frozen=True)
-class Target:
-    label: str
-    strategy: str
-    scenario: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    # A refresh phase: refreshes only, whose cost is set against this target's /protected calls.
-    reference: str | None = None
-    # A peer: this target's configuration served by another app (gunicorn's `app`), whose
-    # authenticated route (`path`) is set against the /protected calls of `peer_of`.
-    peer_of: str | None = None
-    app: str = SANDBOX_APP
-    path: str = PROTECTED
-
-    @property
-    def configuration(self) -> str:
-        """The label of the target whose configuration this one runs."""
-        return self.reference or self.peer_of or self.label
-
-
-@dataclass(frozen=True)
-class Options:
-    strategies: list[str]
-    scenario: str = "steady"
-    duration: int = 10
-    users: int = 20
-    workers: int = 2
-    threads: int = 1
-    locust_workers: int = 0
-    host: str | None = None
-    rounds: int = 1
-    refresh_every: int = 10  # --scenario refresh: /protected calls per refresh
-    reuse_every: int = 10  # --scenario refresh: refreshes per replay of a spent refresh token
-    peers: bool = True  # steady: the @jwt_required peer beside the targets it applies to
-
-    def load(self, target: Target) -> Load:
-        # A refresh phase runs as long as its target, for a steady window as long as its own.
-        if target.reference is not None:  # refreshes only, no replay: no login past the first
-            return Load("refresh", self.duration, self.users, self.locust_workers, 0, 0)
-        return Load(
-            target.scenario,
-            self.duration,
-            self.users,
-            self.locust_workers,
-            self.refresh_every,
-            self.reuse_every,
-            target.path,
-        )
-
-
-def plan(options: Options) -> list[Target]:
-    """The baseline first, then each strategy and each of its variants, as compare has them.
-
-    A deployment (`--host`) runs as it is configured: no variant can be applied to it.
-    """
-    baseline = Target(BASELINE, options.strategies[0], "public")
-    if options.host:
-        return [baseline, *(Target(name, name, options.scenario) for name in options.strategies)]
-    return [baseline] + [
-        Target(label, name, options.scenario, settings)
-        for label, name, settings in measurable.configurations(options.strategies)
-    ]
-
-
-def peers(
-    targets: list[Target], options: Options, jwt_extended: Mapping[str, bool]
-) -> list[Target]:
-    """The targets, each followed by its @jwt_required peer where one applies.
-
-    `jwt_extended` is each target's fact: its configured app installs flask-jwt-extended
-    and keeps no state per request (which the peer's route would not check). A peer
-    runs beside a strategy as it comes (no variant), in the steady scenario, on servers
-    of the bench's own: a deployment's routes are its own.
-    """
-    if options.host or not options.peers or options.scenario != "steady":
-        return targets
-    planned = []
-    for target in targets:
-        planned.append(target)
-        if target.label != BASELINE and not target.settings and jwt_extended.get(target.label):
-            planned.append(
-                Target(
-                    f"{target.label} ({PEER})",
-                    target.strategy,
-                    target.scenario,
-                    target.settings,
-                    peer_of=target.label,
-                    app=peer_app.APP,
-                    path=peer_app.PATH,
-                )
-            )
-    return planned
-
-
-def installs_jwt_extended(config: Mapping[str, Any]) -> bool:
-    """The app that `config` configures installs flask-jwt-extended: a peer route can run on it."""
-    return peer_app.exposes_jwt_extended(create_app(config))
-
-
-def refresh_phases(
-    targets: list[Target], options: Options, refresh_tokens: Mapping[str, bool], source: str
-) -> tuple[list[Target], list[str]]:
-    """The targets to run, given which of them issue refresh tokens, and lines on those left out.
-
-    `refresh_tokens` is each target's fact (from `source`), never guessed from a name.
-    The steady scenario runs a refresh phase right after each target that issues them;
-    `--scenario refresh` runs only those targets, and the baseline.
-    """
-    if options.scenario == "refresh":
-        kept = [t for t in targets if t.label == BASELINE or refresh_tokens.get(t.label)]
-        left_out = [t.label for t in targets if t not in kept]
-        if len(kept) == 1:
-            raise BenchError(
-                f"the refresh scenario needs refresh tokens, and none of {', '.join(left_out)} "
-                f"issues them ({source}); the jwt strategy does with REFRESH_TOKEN_TTL"
-            )
-        skipped = (
-            [
-                f"Not run in the refresh scenario, as they issue no refresh tokens ({source}): "
-                f"{', '.join(left_out)}."
-            ]
-            if left_out
-            else []
-        )
-        return kept, skipped
-    if options.scenario != "steady":
-        return targets, []
-    planned = []
-    for target in targets:
-        planned.append(target)
-        if target.label != BASELINE and refresh_tokens.get(target.label):
-            planned.append(
-                Target(
-                    f"{target.label} (POST /token/refresh)",
-                    target.strategy,
-                    "refresh",
-                    target.settings,
-                    reference=target.label,
-                )
-            )
-    return planned, []
 
 
 def check_store(store: MeasurementRedis, workers: int, configured: Mapping[str, Strategy]) -> None:
@@ -259,7 +109,7 @@ def published_algorithm(url: str) -> str | None:
 
 
 def measure_target(
-    target: Target,
+    target: LoadTarget,
     options: Options,
     config: Mapping[str, Any] | None,
     login: Credentials,

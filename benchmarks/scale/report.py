@@ -15,6 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from benchmarks.harness.writer import write_report
 from benchmarks.scale.sizes import shown
 from benchmarks.scale.targets import MAX_BYTES_PER_TOKEN, MAX_P50_RATIO
 
@@ -214,12 +215,8 @@ def plot(scale: dict[str, Any], path: Path) -> None:
 
 
 def write_outputs(scale: dict[str, Any], directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    written = [directory / "scale.md", directory / "scale.json", directory / "scale.png"]
-    written[0].write_text(to_markdown(scale))
-    written[1].write_text(to_json(scale))
-    plot(scale, written[2])
-    return written
+    texts = {"scale.md": to_markdown(scale), "scale.json": to_json(scale)}
+    return write_report(directory, texts, {"scale.png": lambda path: plot(scale, path)})
 
 
 class ConsoleProgress:

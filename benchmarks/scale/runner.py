@@ -22,7 +22,7 @@ from benchmarks.scale import ScaleError, latency, store_bytes
 from benchmarks.scale.fill import SAMPLE_TOKENS, Fill, add_users
 from benchmarks.scale.sizes import check_machine, check_maxmemory, mem_available, shown
 from benchmarks.scale.store_bytes import Snapshot
-from benchmarks.scale.target import Target, info, is_local, run_prefix, scale_redis
+from benchmarks.scale.target import ScaleTarget, info, is_local, run_prefix, scale_redis
 from benchmarks.scale.targets import weigh
 from sandbox import create_app
 from sandbox.config import configure, throwaway_settings
@@ -167,7 +167,7 @@ def _emptied(client: Redis, prefix: str, result: dict[str, Any]) -> Iterator[Non
 def _configuration(
     configuration: measurable.MeasuredConfiguration,
     config: Mapping[str, Any],
-    target: Target,
+    target: ScaleTarget,
     prefix: str,
     sizes: list[int],
     batch: int,

@@ -30,7 +30,7 @@ class RefusedRedis(ScaleError):
 
 
 @dataclass(frozen=True)
-class Target:
+class ScaleTarget:
     url: str  # where the configurations grow
     reference_url: str | None  # where the reference store lives; None: no reference store
     label: str  # what the reports say of it
@@ -54,7 +54,7 @@ def dbsize(client: redis.Redis) -> int:
 
 
 @contextmanager
-def scale_redis(redis_url: str | None, allow_foreign_keys: bool) -> Iterator[Target]:
+def scale_redis(redis_url: str | None, allow_foreign_keys: bool) -> Iterator[ScaleTarget]:
     """The Redis to fill, checked; a private one is stopped afterwards, by its PID."""
     if redis_url:
         yield _given(redis_url, allow_foreign_keys)
@@ -66,10 +66,10 @@ def scale_redis(redis_url: str | None, allow_foreign_keys: bool) -> Iterator[Tar
         )
     with RedisServer() as server:
         reference = server.url.rsplit("/", 1)[0] + "/1"
-        yield Target(server.url, reference, "private redis-server on 127.0.0.1", 0)
+        yield ScaleTarget(server.url, reference, "private redis-server on 127.0.0.1", 0)
 
 
-def _given(url: str, allow_foreign_keys: bool) -> Target:
+def _given(url: str, allow_foreign_keys: bool) -> ScaleTarget:
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         held = dbsize(client)
@@ -83,7 +83,7 @@ def _given(url: str, allow_foreign_keys: bool) -> Target:
             "run's prefix; pass --allow-foreign-keys to fill it anyway (scale deletes only its "
             "own keys), or leave out --redis-url for a private redis-server"
         )
-    return Target(url, None, f"Redis at {shown(url)}", held)
+    return ScaleTarget(url, None, f"Redis at {shown(url)}", held)
 
 
 def is_local(url: str) -> bool:

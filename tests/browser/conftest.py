@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.browser_attacks import CHROMIUM
-from benchmarks.browser_attacks import CHROMIUM_FLAGS as FLAGS
+from benchmarks.browser.chromium import CHROMIUM
+from benchmarks.browser.chromium import CHROMIUM_FLAGS as FLAGS
 from tests.conftest import need_service
 
 
@@ -39,7 +39,8 @@ ATTACK_CELLS = pytest.StashKey[dict]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "token_in_cookie: needs the server's TOKEN_LOCATION=cookie (sandbox/cookies.py)"
+        "markers",
+        "token_in_cookie: needs the server's TOKEN_LOCATION=cookie (sandbox/transports/cookie.py)",
     )
 
 
@@ -51,7 +52,7 @@ def attack_cells(request: pytest.FixtureRequest) -> dict:
 @pytest.fixture(scope="session")
 def attacker_origins() -> Iterator[dict[str, str]]:
     """The other origins' pages, served on loopback ports of their own for the session."""
-    from benchmarks.browser_attacks import attacker_origins as serving
+    from benchmarks.browser.attacker_sites import attacker_origins as serving
 
     with serving() as origins:
         yield origins
@@ -61,7 +62,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     cells = config.stash.get(ATTACK_CELLS, {})
     if not cells:
         return
-    from benchmarks.browser_attacks import table
+    from benchmarks.browser.summary import table
 
     terminalreporter.write_sep("-", "the attack matrix, as observed in Chromium")
     for line in table(cells):

@@ -1,5 +1,5 @@
 """The attack matrix in Chromium: where the demo page keeps the token, and what an injected
-script and another origin then do with it (benchmarks/browser_attacks.py says how each is tried).
+script and another origin then do with it (benchmarks/browser/ says how each is tried).
 
 A cell per strategy whose token can travel in a cookie (the `cookie_capable` fact) and per
 place: memory, localStorage, and an HttpOnly cookie (TOKEN_LOCATION=cookie, marked
@@ -11,19 +11,11 @@ import json
 
 import pytest
 
-from benchmarks.browser_attacks import (
-    PLACES,
-    READ,
-    STOLEN,
-    USE,
-    WRAP_FETCH,
-    attack_matrix,
-    matrix_table,
-    observe,
-    serve,
-    user_page,
-    verdict,
-)
+from benchmarks.browser.attacks import PLACES, observe, user_page, verdict
+from benchmarks.browser.matrix import attack_matrix
+from benchmarks.browser.scripts import READ, STOLEN, USE, WRAP_FETCH
+from benchmarks.browser.served_app import serve
+from benchmarks.browser.summary import matrix_table
 from sandbox import create_app
 from strategies import registry
 from tests.conftest import DEFAULTS, strategies_where

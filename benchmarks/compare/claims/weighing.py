@@ -1,0 +1,113 @@
+"""How a claim is weighed: the verdicts, a claim and its source, a claim weighed on each
+strategy of a kind, and the phrases its evidence is made of (keys, how long a token still
+worked, round trips, what a strategy needs of its token store)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.compare.store_use import LIMITS
+from benchmarks.harness.round_trips import OTHER
+
+HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
+LESSON, OURS = "the lesson", "not the lesson's: auth-sandbox's own"
+Results = dict[str, dict[str, Any]]
+Weigh = Callable[[str, dict[str, Any]], tuple[str, str]]  # (name, result) -> (evidence, verdict)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    claim: str
+    evidence: str
+    verdict: str
+    source: str = LESSON
+
+
+def of_kind(results: Results, kind: str) -> Results:
+    return {name: r for name, r in results.items() if r["token"]["kind"] == kind}
+
+
+def each_of_kind(
+    results: Results, kind: str, claim_id: str, claim: str, weigh: Weigh
+) -> Claim | None:
+    """A claim weighed on every measured strategy of `kind` (several columns may share one).
+
+    `weigh(name, result)` gives (evidence, verdict) for one strategy; where their
+    verdicts differ, the claim holds with a caveat. None if none of `kind` was measured.
+    """
+    return each_of(of_kind(results, kind), claim_id, claim, weigh)
+
+
+def each_of(results: Results, claim_id: str, claim: str, weigh: Weigh) -> Claim | None:
+    """A claim weighed on each of `results`; where their verdicts differ, it holds with a
+    caveat, and the evidence begins with which way it went for which."""
+    weighed = {name: weigh(name, r) for name, r in results.items()}
+    if not weighed:
+        return None
+    evidence = " ".join(evidence for evidence, _ in weighed.values())
+    verdicts = {verdict for _, verdict in weighed.values()}
+    if len(verdicts) == 1:
+        return Claim(claim_id, claim, evidence, verdicts.pop())
+    split = "; ".join(
+        f"{verdict}: {', '.join(n for n, (_, v) in weighed.items() if v == verdict)}"
+        for verdict in (HOLDS, CAVEAT, WRONG)
+        if verdict in verdicts
+    )
+    return Claim(claim_id, claim, f"By strategy — {split}. {evidence}", CAVEAT)
+
+
+def keys(count: float) -> str:
+    return f"{count:g} key{'' if count == 1 else 's'}"
+
+
+def window(probe: dict[str, Any] | None) -> str:
+    """How long a token still worked after an event, as measured (revocation.py)."""
+    if probe is None:
+        return "none issued"
+    if probe["refused"]:
+        return "0 s"
+    if probe["window_s"] is None:
+        return "no end"
+    return f"≤{probe['window_s']} s"
+
+
+def own(trips: dict[str, Any] | None) -> dict[str, int]:
+    """Round trips for the strategy's own keys, by purpose: neither the failed-login limits'
+    (every strategy's logins check them) nor other (no key of a known prefix)."""
+    if trips is None:
+        return {}
+    return {p: n for p, n in trips["by_purpose"].items() if p not in (LIMITS, OTHER)}
+
+
+def _round_trips(count: int, per: str | None, purposes: list[str]) -> str:
+    text = f"{count} Redis round trip{'' if count == 1 else 's'}" + (f" per {per}" if per else "")
+    return text + (f" ({', '.join(purposes)})" if purposes else "")
+
+
+def own_round_trips(r: dict[str, Any], operation: str, per: str) -> str:
+    """ "1 Redis round trip per request (denylist)": the strategy's own, of `operation`."""
+    mine = own(r["round_trips"][operation])
+    return _round_trips(sum(mine.values()), per, list(mine))
+
+
+def all_round_trips(r: dict[str, Any], operation: str, per: str | None) -> str:
+    """ "2 Redis round trips per login (failed-login limits 2)": every one of `operation`."""
+    trips = r["round_trips"][operation]
+    purposes = [f"{purpose} {count}" for purpose, count in trips["by_purpose"].items()]
+    return _round_trips(trips["redis"], per, purposes)
+
+
+def store_cost(r: dict[str, Any]) -> list[str]:
+    """What a strategy was measured to need of its token store; empty if nothing."""
+    store, revoked = r["store"], r["store"]["revoked"]
+    estimate = " (estimate)" if store["method"].startswith("estimate") else ""
+    cost = []
+    if store["keys_per_token"]:
+        cost.append(f"{store['bytes_per_token']} B{estimate} per live login")
+    if revoked and revoked["keys_per_token"]:
+        cost.append(f"{revoked['bytes_per_token']} B{estimate} per logged-out login")
+    for operation in ("request", "login", "refresh"):
+        if own(r["round_trips"][operation]):
+            cost.append(own_round_trips(r, operation, operation))
+    return cost

@@ -1,0 +1,74 @@
+"""What a request costs: /public (the baseline), /protected, the strategy's issue() alone
+(signing), its authenticate step alone (verifying), and a refused guess; timed in-process."""
+
+from functools import partial
+from typing import Any
+
+from benchmarks import anatomy, measurable
+from benchmarks.compare.subject import Subject
+from benchmarks.compare.timing import Timing, time_calls
+from benchmarks.compare.token_attacks import TAMPER_LIMIT
+from sandbox import extensions
+
+SIGNER = "sign-cost"  # the user whose tokens the sign cost is timed on
+SIGNER_PASSWORD = "sign-cost-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
+
+
+def refused_token(subject: Subject) -> str:
+    """A token one character away from the logged-in one, that the server refuses: a guess."""
+    token = subject.issued["token"]
+    for change in anatomy.changes(
+        token, TAMPER_LIMIT, partial(measurable.read_token, subject.strategy)
+    ):
+        if not change.same_meaning and subject.status(subject.authorization(change.token)) == 401:
+            return change.token
+    raise RuntimeError("every one-character change of the token was accepted")
+
+
+def costs(subject: Subject, budget_s: float) -> dict[str, Any]:
+    """Median and p95 of /public (the baseline), /protected, the strategy's issue() alone
+    (signing), its authenticate step alone (verifying), and /protected with a refused token
+    (what a guess costs the server)."""
+    app, client, header = subject.app, subject.client, subject.header
+    refused_header = subject.authorization(refused_token(subject))
+
+    def authenticate_once() -> None:
+        # A fresh request context each time, as in a real request (no cached user).
+        with app.test_request_context("/protected", headers=header):
+            subject.strategy.authenticate(subject.issued["token"])
+
+    public = time_calls(lambda: client.get("/public"), budget_s)
+    request = time_calls(lambda: client.get("/protected", headers=header), budget_s)
+    authenticate = time_calls(authenticate_once, budget_s)
+    sign = sign_cost(subject, budget_s)
+    refused = time_calls(lambda: client.get("/protected", headers=refused_header), budget_s)
+    return {
+        "public": public.as_dict(),
+        "request": request.as_dict(),
+        "sign": sign.as_dict(),
+        "authenticate": authenticate.as_dict(),
+        "refused": refused.as_dict(),
+        "request_ratio": round(request.ratio_to(public), 2),
+        "sign_ratio": round(sign.ratio_to(public), 4),  # issue() alone may cost a hundredth
+        "authenticate_ratio": round(authenticate.ratio_to(public), 2),
+        "refused_ratio": round(refused.ratio_to(public), 2),
+    }
+
+
+def sign_cost(subject: Subject, budget_s: float) -> Timing:
+    """The strategy's issue() alone, in an app context: POST /token without its password
+    check (a hash that would drown it) or its HTTP. For a user of its own, whose keys in the
+    token store (a stateful strategy's) are deleted afterwards."""
+    app, strategy, store = subject.app, subject.strategy, subject.strategy.store
+    pattern = subject.config["REDIS_KEY_PREFIX"] + "*"
+    before = set(store.scan_iter(match=pattern)) if store is not None else set()
+    subject.add_user(SIGNER, SIGNER_PASSWORD)
+    with app.app_context():
+        user = extensions.users(app).find(SIGNER)
+        assert user is not None
+        timing = time_calls(lambda: strategy.issue(user, SIGNER_PASSWORD), budget_s)
+    if store is not None:
+        added = list(set(store.scan_iter(match=pattern)) - before)
+        for start in range(0, len(added), 500):
+            store.delete(*added[start : start + 500])
+    return timing
