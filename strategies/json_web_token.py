@@ -13,8 +13,7 @@ jwt_logins). (The module is not named `jwt` so that it cannot shadow PyJWT.)
 import math
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +22,6 @@ from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
-from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWTError
 
 from strategies.base import IssuedToken, Revocation, Store, Strategy, User, UserDirectory
 from strategies.errors import (
@@ -36,6 +34,7 @@ from strategies.errors import (
     RevokedToken,
 )
 from strategies.headers import request_credentials
+from strategies.jwt_claims import DEFAULT_AUDIENCE, DEFAULT_ISSUER, decoding_errors, of_kind
 from strategies.jwt_keys import (
     HS256,
     KEY_TYPES,
@@ -60,7 +59,6 @@ from strategies.settings import (
 # Short access tokens (5 minutes) renewed for two weeks: a common deployment.
 REFRESH = {"TOKEN_TTL": 300, "REFRESH_TOKEN_TTL": 1_209_600}
 SID_BYTES = 16  # a login's id: random, so that no one can name another's login
-KINDS = {"access": "an access token", "refresh": "a refresh token"}
 
 
 def asymmetric(settings: Mapping[str, Any]) -> bool:
@@ -82,19 +80,6 @@ LOADER_ERRORS: dict[str, type[AuthError]] = {
     "user_lookup_error_loader": InvalidCredentials,
     "token_verification_failed_loader": InvalidCredentials,
 }
-
-
-@contextmanager
-def decoding_errors() -> Iterator[None]:
-    """PyJWT's refusal of a token, as the AuthError the app answers it with (a 401)."""
-    try:
-        yield
-    except ExpiredSignatureError:
-        raise ExpiredToken() from None
-    except ImmatureSignatureError:
-        raise InvalidCredentials("Token is not valid yet") from None
-    except PyJWTError as error:  # InvalidTokenError, and a key PyJWT cannot use
-        raise InvalidCredentials(f"Invalid token: {error}") from None
 
 
 def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue]:
@@ -149,8 +134,8 @@ class JWTStrategy(Strategy):
             "key's: the keys before a rotation (never a compromised one)",
             file_list,
         ),
-        Setting("JWT_ISSUER", "auth-sandbox", "the `iss` every token carries and must carry"),
-        Setting("JWT_AUDIENCE", "auth-sandbox-api", "the `aud` every token carries and must carry"),
+        Setting("JWT_ISSUER", DEFAULT_ISSUER, "the `iss` every token carries and must carry"),
+        Setting("JWT_AUDIENCE", DEFAULT_AUDIENCE, "the `aud` every token carries and must carry"),
         Setting(
             "JWT_DENYLIST",
             False,
@@ -361,8 +346,7 @@ class JWTStrategy(Strategy):
     def _claims(self, token: str, kind: str) -> dict[str, Any]:
         """The verified claims of a token of `kind` (access or refresh), or the AuthError."""
         claims = self._verified(token)
-        if claims["type"] != kind:
-            raise InvalidCredentials(f"Invalid token: it is not {KINDS[kind]}")
+        of_kind(claims, kind)
         return claims
 
     def _verified(self, token: str) -> dict[str, Any]:
