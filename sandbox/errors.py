@@ -8,6 +8,7 @@ guarded by `@jwt_required()`) answer through the same table: the jwt strategy ma
 each loader to one of these types.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, request
@@ -63,25 +64,37 @@ def answer_for(error: AuthError) -> Answer:
 
 
 def register_error_handlers(app: Flask, transport: Transport) -> None:
+    register_auth_error_handler(app, lambda error: for_scripts(transport.challenge(error)))
+    register_http_error_handlers(app)
+
+
+def for_scripts(challenge: str) -> str:
+    """`challenge` as the current request gets it."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        # A script's request (the demo page sends this header): a 401 with a Basic
+        # challenge would open the browser's own login dialog, so the scheme is
+        # renamed for it alone. Every other client gets the standard challenge.
+        return "x" + challenge
+    return challenge
+
+
+def register_auth_error_handler(app: Flask, challenge: Callable[[AuthError], str]) -> None:
+    """Every AuthError as the table answers it; `challenge` gives a 401's WWW-Authenticate.
+
+    Shared with the resource server, which challenges as the sandbox's Bearer strategies do.
+    """
+
     @app.errorhandler(AuthError)
     def auth_error(error: AuthError) -> Response:
         answer = answer_for(error)
         response = jsonify(msg=error.message, **error.fields)
         response.status_code = answer.status
         if answer.challenge:
-            challenge = transport.challenge(error)
-            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-                # A script's request (the demo page sends this header): a 401 with a Basic
-                # challenge would open the browser's own login dialog, so the scheme is
-                # renamed for it alone. Every other client gets the standard challenge.
-                challenge = "x" + challenge
-            response.headers["WWW-Authenticate"] = challenge
+            response.headers["WWW-Authenticate"] = challenge(error)
         retry_after = getattr(error, "retry_after", answer.retry_after)
         if retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)
         return response
-
-    register_http_error_handlers(app)
 
 
 def register_http_error_handlers(app: Flask) -> None:

@@ -13,8 +13,7 @@ jwt_logins). (The module is not named `jwt` so that it cannot shadow PyJWT.)
 import math
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +22,6 @@ from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
-from jwt import ExpiredSignatureError, ImmatureSignatureError, PyJWTError
 
 from strategies.base import IssuedToken, Revocation, Strategy
 from strategies.errors import (
@@ -34,6 +32,13 @@ from strategies.errors import (
     NotRevocable,
     RefreshTokenReused,
     RevokedToken,
+)
+from strategies.jwt_claims import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_ISSUER,
+    decoding_errors,
+    of_kind,
+    required_claims,
 )
 from strategies.jwt_keys import (
     HS256,
@@ -65,7 +70,6 @@ NOT_REVOCABLE = (
     "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it could delete. "
     "JWT_DENYLIST=true keeps revoked logins in Redis, which is server state again."
 )
-KINDS = {"access": "an access token", "refresh": "a refresh token"}
 
 
 def asymmetric(settings: Mapping[str, Any]) -> bool:
@@ -87,19 +91,6 @@ LOADER_ERRORS: dict[str, type[AuthError]] = {
     "user_lookup_error_loader": InvalidCredentials,
     "token_verification_failed_loader": InvalidCredentials,
 }
-
-
-@contextmanager
-def decoding_errors() -> Iterator[None]:
-    """PyJWT's refusal of a token, as the AuthError the app answers it with (a 401)."""
-    try:
-        yield
-    except ExpiredSignatureError:
-        raise ExpiredToken() from None
-    except ImmatureSignatureError:
-        raise InvalidCredentials("Token is not valid yet") from None
-    except PyJWTError as error:  # InvalidTokenError, and a key PyJWT cannot use
-        raise InvalidCredentials(f"Invalid token: {error}") from None
 
 
 def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue]:
@@ -154,8 +145,8 @@ class JWTStrategy(Strategy):
             "key's: the keys before a rotation (never a compromised one)",
             file_list,
         ),
-        Setting("JWT_ISSUER", "auth-sandbox", "the `iss` every token carries and must carry"),
-        Setting("JWT_AUDIENCE", "auth-sandbox-api", "the `aud` every token carries and must carry"),
+        Setting("JWT_ISSUER", DEFAULT_ISSUER, "the `iss` every token carries and must carry"),
+        Setting("JWT_AUDIENCE", DEFAULT_AUDIENCE, "the `aud` every token carries and must carry"),
         Setting(
             "JWT_DENYLIST",
             False,
@@ -196,10 +187,7 @@ class JWTStrategy(Strategy):
         self.key_prefix: str = config["REDIS_KEY_PREFIX"]
         # With state, every token names its login (`sid`), so that logout can find it. `iss`,
         # `aud` and `type` keep a token where it was meant for (RFC 8725 §3.9).
-        self.required_claims = [
-            *("exp", "sub", "type", "iss", "aud"),
-            *(["sid"] if self.stateful else []),
-        ]
+        self.required_claims = required_claims(self.stateful)
         self.algorithm: str = config["JWT_ALGORITHM"]
         self.issuer: str = config["JWT_ISSUER"]
         self.audience: str = config["JWT_AUDIENCE"]
@@ -364,8 +352,7 @@ class JWTStrategy(Strategy):
     def _claims(self, token: str, kind: str) -> dict[str, Any]:
         """The verified claims of a token of `kind` (access or refresh), or the AuthError."""
         claims = self._verified(token)
-        if claims["type"] != kind:
-            raise InvalidCredentials(f"Invalid token: it is not {KINDS[kind]}")
+        of_kind(claims, kind)
         return claims
 
     def _verified(self, token: str) -> dict[str, Any]:
