@@ -13,37 +13,19 @@ jwt_logins). (The module is not named `jwt` so that it cannot shadow PyJWT.)
 import math
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt as pyjwt
-from flask import Flask, current_app
-from flask.typing import ResponseReturnValue
+from flask import Flask
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
 
 from strategies.base import IssuedToken, Revocation, Strategy
-from strategies.errors import (
-    AuthError,
-    ExpiredToken,
-    InvalidCredentials,
-    MissingCredentials,
-    NotRevocable,
-    RefreshTokenReused,
-    RevokedToken,
-)
-from strategies.jwt_claims import (
-    DEFAULT_AUDIENCE,
-    DEFAULT_ISSUER,
-    decoding_errors,
-    of_kind,
-    required_claims,
-)
+from strategies.errors import InvalidCredentials, NotRevocable, RefreshTokenReused, RevokedToken
+from strategies.jwt_claims import decoding_errors, of_kind, required_claims
+from strategies.jwt_flask import flask_jwt_extended
 from strategies.jwt_keys import (
-    HS256,
-    KEY_TYPES,
-    algorithm,
     load_private_key,
     load_private_key_file,
     load_public_key_file,
@@ -51,55 +33,16 @@ from strategies.jwt_keys import (
     public_jwk,
 )
 from strategies.jwt_logins import LoginRecords, Outcome
-from strategies.settings import (
-    HOW_TO_MAKE_A_SECRET,
-    Setting,
-    SettingError,
-    boolean,
-    development_secret,
-    random_secret,
-    whole_number,
-)
+from strategies.jwt_settings import SETTINGS, VARIANTS, asymmetric
+from strategies.settings import SettingError, development_secret
 from strategies.token_store import Store
 from strategies.users import User, UserDirectory, token_user
 
-# Short access tokens (5 minutes) renewed for two weeks: a common deployment.
-REFRESH = {"TOKEN_TTL": 300, "REFRESH_TOKEN_TTL": 1_209_600}
 SID_BYTES = 16  # a login's id: random, so that no one can name another's login
 NOT_REVOCABLE = (
     "A JWT stays valid until it expires (TOKEN_TTL): the server keeps nothing it could delete. "
     "JWT_DENYLIST=true keeps revoked logins in Redis, which is server state again."
 )
-
-
-def asymmetric(settings: Mapping[str, Any]) -> bool:
-    return settings["JWT_ALGORITHM"] != HS256
-
-
-def file_list(value: Any) -> tuple[str, ...]:
-    return tuple(path.strip() for path in str(value).split(",") if path.strip())
-
-
-# Each of flask-jwt-extended's error loaders answers as one of the app's typed errors,
-# and so through the app's error table (sandbox/errors.py).
-LOADER_ERRORS: dict[str, type[AuthError]] = {
-    "unauthorized_loader": MissingCredentials,
-    "expired_token_loader": ExpiredToken,
-    "revoked_token_loader": RevokedToken,
-    "invalid_token_loader": InvalidCredentials,
-    "needs_fresh_token_loader": InvalidCredentials,
-    "user_lookup_error_loader": InvalidCredentials,
-    "token_verification_failed_loader": InvalidCredentials,
-}
-
-
-def _answer_as(error_type: type[AuthError]) -> Callable[..., ResponseReturnValue]:
-    """A flask-jwt-extended error loader that answers like the app's own AuthError handler."""
-
-    def loader(*_details: object) -> ResponseReturnValue:
-        return current_app.handle_user_exception(error_type())
-
-    return loader
 
 
 class JWTStrategy(Strategy):
@@ -112,63 +55,8 @@ class JWTStrategy(Strategy):
         "in Redis (JWT_DENYLIST) holds its login. REFRESH_TOKEN_TTL adds rotating refresh "
         "tokens, whose reuse revokes the login."
     )
-    settings = (
-        Setting(
-            "JWT_ALGORITHM",
-            HS256,
-            "HS256 (one shared secret signs and verifies), or RS256, ES256 or EdDSA (Ed25519: "
-            "a private key signs, its public key verifies, published at /.well-known/jwks.json)",
-            algorithm,
-        ),
-        Setting(
-            "JWT_SECRET_KEY",
-            None,
-            "the HS256 signing key; required in production with HS256; unset in development: a "
-            "random key made once in the instance folder",
-            required_in_production=lambda settings: not asymmetric(settings),
-            secret=True,
-            make=random_secret,
-            how=HOW_TO_MAKE_A_SECRET,
-        ),
-        Setting(
-            "JWT_PRIVATE_KEY_FILE",
-            None,
-            "PEM private key that signs with RS256, ES256 or EdDSA; required in production with "
-            "them; unset in development: a key of the right type made once in the instance folder",
-            required_in_production=asymmetric,
-            how="make one with: auth-sandbox keys new --algorithm ALG --out FILE",
-        ),
-        Setting(
-            "JWT_VERIFY_KEY_FILES",
-            None,
-            "comma-separated PEM public keys still accepted and published beside the signing "
-            "key's: the keys before a rotation (never a compromised one)",
-            file_list,
-        ),
-        Setting("JWT_ISSUER", DEFAULT_ISSUER, "the `iss` every token carries and must carry"),
-        Setting("JWT_AUDIENCE", DEFAULT_AUDIENCE, "the `aud` every token carries and must carry"),
-        Setting(
-            "JWT_DENYLIST",
-            False,
-            "true: logout revokes a login, whose id Redis keeps until its tokens would have "
-            "expired anyway (one Redis round trip a request)",
-            boolean,
-        ),
-        Setting(
-            "REFRESH_TOKEN_TTL",
-            0,
-            "seconds a login's refresh tokens live, counted from the login (rotation does "
-            "not extend it); 0: no refresh tokens. With refresh tokens TOKEN_TTL is the "
-            "access token's life",
-            whole_number(0, "second(s)"),
-        ),
-    )
-    variants = {  # noqa: RUF012 - read-only
-        "denylist": {"JWT_DENYLIST": True},
-        "refresh": REFRESH,
-        "refresh + denylist": {**REFRESH, "JWT_DENYLIST": True},
-        **{algorithm: {"JWT_ALGORITHM": algorithm} for algorithm in KEY_TYPES},
-    }
+    settings = SETTINGS
+    variants = VARIANTS  # measured side by side (benchmarks.measurable.HasVariants)
 
     def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
@@ -211,20 +99,7 @@ class JWTStrategy(Strategy):
     def init_app(self, app: Flask, users: UserDirectory, store: Store | None) -> None:
         super().init_app(app, users, store)
         self.logins = LoginRecords(store, self.key_prefix) if store is not None else None
-        # flask-jwt-extended reads its configuration from app.config, and only there.
-        app.config.update(
-            JWT_ALGORITHM=self.algorithm,
-            JWT_DECODE_ALGORITHMS=[self.algorithm],  # pinned: a token's `alg` never chooses
-            JWT_ENCODE_ISSUER=self.issuer,
-            JWT_DECODE_ISSUER=self.issuer,
-            JWT_ENCODE_AUDIENCE=self.audience,
-            JWT_DECODE_AUDIENCE=self.audience,
-            JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=self.ttl),
-            JWT_TOKEN_LOCATION=["headers"],
-            # Tokens travel in headers only, never in cookies: a csrf claim would only add bytes.
-            JWT_COOKIE_CSRF_PROTECT=False,
-        )
-        manager = JWTManager(app)
+        manager = flask_jwt_extended(app, self.algorithm, self.issuer, self.audience, self.ttl)
         if self.asymmetric:
             self._use_key_pair(app, manager)
         else:
@@ -232,11 +107,6 @@ class JWTStrategy(Strategy):
             self.verify_keys: dict[str | None, Any] = {None: self.config["JWT_SECRET_KEY"]}
         with app.app_context():
             self._leeway = jwt_settings.leeway
-        # The request path below never lets the library's errors escape, but a route
-        # an extender guards with @jwt_required() goes through these loaders: its
-        # default answer to a bad token is a 422, which the contract forbids.
-        for loader, error_type in LOADER_ERRORS.items():
-            getattr(manager, loader)(_answer_as(error_type))
 
     def _use_key_pair(self, app: Flask, manager: JWTManager) -> None:
         """Sign with the private key; verify with its public key or an older one, by `kid`."""
