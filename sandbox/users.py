@@ -35,7 +35,7 @@ else:
     Model = db.Model
 
 
-class User(Model):
+class UserRow(Model):
     __tablename__ = "users"
     # Never reuse a deleted user's id: a token still naming it must not open a new account.
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
@@ -149,22 +149,22 @@ class UserStore:
         # Made now, not at the first unknown user, whose answer would otherwise be slower.
         self.dummy_hash = dummy_hash(hash_method)
 
-    def get(self, user_id: int) -> User | None:
-        return db.session.get(User, user_id)
+    def get(self, user_id: int) -> UserRow | None:
+        return db.session.get(UserRow, user_id)
 
-    def find(self, username: str) -> User | None:
-        return db.session.scalars(select(User).filter_by(username=username)).one_or_none()
+    def find(self, username: str) -> UserRow | None:
+        return db.session.scalars(select(UserRow).filter_by(username=username)).one_or_none()
 
-    def verify(self, username: str, password: str) -> User | None:
+    def verify(self, username: str, password: str) -> UserRow | None:
         user = self.find(username)
         password_hash = user.password_hash if user else self.dummy_hash
         if check_password_hash(password_hash, password) and user:
             return user
         return None
 
-    def add(self, username: str, password: str) -> User:
+    def add(self, username: str, password: str) -> UserRow:
         check_username(username)
-        user = User(username=username, password_hash=self._hash(password))
+        user = UserRow(username=username, password_hash=self._hash(password))
         db.session.add(user)
         try:
             db.session.commit()
@@ -188,8 +188,8 @@ class UserStore:
         db.session.commit()
         return user.id
 
-    def all(self) -> list[User]:
-        return list(db.session.scalars(select(User).order_by(User.id)))
+    def all(self) -> list[UserRow]:
+        return list(db.session.scalars(select(UserRow).order_by(UserRow.id)))
 
     def create_tables(self) -> None:
         """The user table, made or brought up to date; safe when several workers start at once."""
@@ -213,7 +213,7 @@ class UserStore:
             with suppress(UserExists):
                 self.add(username, password)
 
-    def _existing(self, username: str) -> User:
+    def _existing(self, username: str) -> UserRow:
         user = self.find(username)
         if user is None:
             raise UnknownUser(f"no user {username!r}")

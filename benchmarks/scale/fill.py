@@ -19,7 +19,7 @@ from redis import Redis
 from benchmarks import measurable
 from benchmarks.scale import ScaleError
 from sandbox import extensions
-from sandbox.users import User
+from sandbox.users import UserRow
 from strategies.base import IssuedToken
 
 USER_PASSWORD = "scale-user-password"  # noqa: S105 - a throwaway instance's throwaway users
@@ -104,7 +104,7 @@ class Fill:
             )
         return Counts.REVOKED
 
-    def _keep(self, issued: Sequence[IssuedToken], logins: Sequence[tuple[User, str]]) -> None:
+    def _keep(self, issued: Sequence[IssuedToken], logins: Sequence[tuple[UserRow, str]]) -> None:
         """Reservoir sampling (Algorithm R): each token so far is in the sample with the
         same chance, whatever the batch it came in."""
         for token, (user, _password) in zip(issued, logins, strict=True):
