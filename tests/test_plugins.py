@@ -120,6 +120,7 @@ print(json.dumps({"names": registry.names(), "protected": protected.status_code,
 """
 
 
+@pytest.mark.subprocess
 def test_uninstalling_the_plugin_leaves_the_app_working(plugin, tmp_path):
     script = [sys.executable, "-c", WITHOUT_PLUGIN]
     result = subprocess.run(
@@ -180,7 +181,7 @@ def test_a_plugin_that_fails_to_import_is_named_and_the_others_keep_working(
 
 
 def test_compare_and_bench_measure_the_others_and_name_a_broken_plugin(broken_plugin):
-    from sandbox.cli import select_strategies
+    from benchmarks.commands import select_strategies
 
     assert broken_plugin not in select_strategies(None)
     assert {"basic", "bearer", "jwt"} <= set(select_strategies(None))

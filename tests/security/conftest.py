@@ -21,7 +21,8 @@ from sandbox.config import throwaway_settings
 from strategies import registry
 from strategies.base import Strategy
 from tests.conftest import CHEAP_HASH, configured, need_service
-from tests.security.live import Live, Spy, serve
+from tests.security.live import Live, serve
+from tests.servers import Listener
 
 # The property each catalogue test records: the label of the target it ran on.
 TARGET_PROPERTY = "catalogue_target"
@@ -59,16 +60,16 @@ STATEFUL_TARGETS = [target for target in TARGETS if configured_as(target).statef
 
 
 @pytest.fixture(scope="session")
-def spy() -> Iterator[Spy]:
-    watcher = Spy()
-    yield watcher
-    watcher.close()
+def spy() -> Iterator[Listener]:
+    """A port that counts the connections made to it: the app must make none."""
+    with Listener() as watcher:
+        yield watcher
 
 
 class Starter:
     """Serves targets live, each in a folder of its own."""
 
-    def __init__(self, folders: pytest.TempPathFactory, spy: Spy):
+    def __init__(self, folders: pytest.TempPathFactory, spy: Listener):
         self.folders, self.spy = folders, spy
 
     def start(
@@ -92,7 +93,7 @@ class Starter:
 
 
 @pytest.fixture(scope="session")
-def starter(tmp_path_factory: pytest.TempPathFactory, spy: Spy) -> Starter:
+def starter(tmp_path_factory: pytest.TempPathFactory, spy: Listener) -> Starter:
     return Starter(tmp_path_factory, spy)
 
 
