@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from jwt.algorithms import OKPAlgorithm, get_default_algorithms
 
-from benchmarks.anatomy import decode_jwt
+from benchmarks.anatomy import decode_jwt, kind
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from tests.conftest import hs256_key
 from tests.servers import Listener, start_in_a_thread
@@ -20,6 +20,23 @@ from tests.servers import Listener, start_in_a_thread
 JWKS_PATH = "/.well-known/jwks.json"
 # The header of a forgery sent to a target whose token is no JWT: garbage to it, like any.
 HS256 = {"alg": "HS256", "typ": "JWT"}
+PASETO_HEADER = "v4.public."
+PASETO_KIND = "PASETO v4.public"  # a kind of token benchmarks.anatomy does not tell apart
+
+
+def token_kind(token: str) -> str:
+    """What a token is: a PASETO v4.public, else what benchmarks.anatomy reads (a JWT, ...)."""
+    return PASETO_KIND if token.startswith(PASETO_HEADER) else kind(token)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a target shows of itself before any case is sent to it: its facts (GET /strategy),
+    whether it publishes keys (its JWK Set answers 200), and the kind of its tokens."""
+
+    facts: dict[str, Any]
+    publishes_keys: bool
+    token_kind: str
 
 
 @dataclass
@@ -47,6 +64,10 @@ class Live:
     def spy_url(self) -> str:
         assert self.spy is not None, "this live app has no spy"
         return self.spy.url
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(self.facts, self.jwks_document is not None, token_kind(self.issued["token"]))
 
     @property
     def key(self) -> str:
