@@ -23,6 +23,18 @@ CHEAP_HASH = "pbkdf2:sha256:1000"
 IN_CI = os.environ.get("CI") == "true"
 
 
+# What makes a test slow, each a marker of its own (pyproject.toml): a test carries the one
+# that applies, and `slow` comes with it, so that `pytest -m "not slow"` is the fast tier.
+SLOW_REASONS = ("subprocess", "browser", "cluster", "load", "waits", "measures")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(reason) for reason in SLOW_REASONS):
+            item.add_marker(pytest.mark.slow)
+
+
 def need_service(reason: str) -> None:
     """Skip a test whose real service is absent, except in CI, where that is a failure."""
     if IN_CI:

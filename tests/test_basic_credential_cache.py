@@ -88,6 +88,7 @@ def test_the_cache_holds_no_password(make_app):
         assert secret not in dump
 
 
+@pytest.mark.waits
 def test_a_cached_credential_expires_with_its_ttl(make_app, hash_checks):
     client = make_app(BASIC_AUTH_CACHE_TTL=1).test_client()
     client.get("/protected", headers=basic(DEMO_USERNAME, DEMO_PASSWORD))

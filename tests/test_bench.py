@@ -9,18 +9,15 @@ import itertools
 import json
 import os
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask, jsonify
-from werkzeug.serving import make_server
 
 from benchmarks import measurable
-from benchmarks.harness.processes import free_port, stop, wait_for_http
+from benchmarks.harness.processes import free_port
 from benchmarks.harness.redis_server import MeasurementRedis, RedisServer
 from benchmarks.load import peer_app
 from benchmarks.load.cpu import steady_window
@@ -40,12 +37,13 @@ from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry
 from tests.conftest import CHEAP_HASH, configured, need_service
+from tests.servers import BIN, in_a_process, in_a_thread
 
-BIN = Path(sys.executable).parent
 PEER = "jwt (flask-jwt-extended's @jwt_required)"
 
 
 @pytest.mark.redis
+@pytest.mark.load
 def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     if not os.environ.get("REDIS_URL") and not RedisServer.available():
         need_service("the bench needs REDIS_URL or redis-server")
@@ -252,6 +250,7 @@ def test_rounds_are_summarized_by_their_median_ratios():
     assert jwt["cpu_ratio"] == 1.2  # the median of 1.1, 1.2 and 1.3
 
 
+@pytest.mark.load
 def test_the_bench_loads_an_existing_deployment(tmp_path):
     port = free_port()
     environment = {
@@ -260,13 +259,8 @@ def test_the_bench_loads_an_existing_deployment(tmp_path):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "REDIS_URL": "",
     }
-    server = subprocess.Popen(
-        [BIN / "auth-sandbox", "serve", "--strategy", "jwt", "--port", str(port)],
-        env=environment,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
+    serve = [BIN / "auth-sandbox", "serve", "--strategy", "jwt", "--port", port]
+    with in_a_process(serve, port, environment):
         command = [BIN / "auth-sandbox", "bench", "--host", f"http://127.0.0.1:{port}"]
         options = ["--duration", "2", "--users", "2", "--output", str(tmp_path / "out")]
         result = subprocess.run(
@@ -276,8 +270,6 @@ def test_the_bench_loads_an_existing_deployment(tmp_path):
             text=True,
             timeout=300,
         )
-    finally:
-        stop(server)
     assert result.returncode == 0, result.stderr[-3000:]
     (outdir,) = (tmp_path / "out").iterdir()
     bench = json.loads((outdir / "results.json").read_text())
@@ -556,6 +548,7 @@ def test_the_report_tells_how_the_refresh_flow_went():
 
 
 @pytest.mark.redis
+@pytest.mark.load
 def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path):
     if not os.environ.get("REDIS_URL") and not RedisServer.available():
         need_service("the bench needs REDIS_URL or redis-server")
@@ -611,14 +604,8 @@ def careless_server(refresh_tokens: bool) -> Iterator[str]:
     def user():
         return jsonify(id=1, username="u")
 
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with in_a_thread(app) as url:
+        yield url
 
 
 def failures(csv_prefix: Path) -> dict[str, str]:
@@ -626,6 +613,7 @@ def failures(csv_prefix: Path) -> dict[str, str]:
         return {row["Name"]: row["Error"] for row in csv.DictReader(f)}
 
 
+@pytest.mark.load
 def test_the_refresh_scenario_fails_where_a_spent_refresh_token_is_taken(tmp_path):
     load = Load("refresh", 2, 2, 0, refresh_every=1, reuse_every=1)
     with careless_server(refresh_tokens=True) as url:
@@ -639,6 +627,7 @@ def test_the_refresh_scenario_fails_where_a_spent_refresh_token_is_taken(tmp_pat
     )
 
 
+@pytest.mark.load
 def test_the_refresh_scenario_asks_the_strategy_not_its_name(tmp_path):
     load = Load("refresh", 2, 2, 0)
     with careless_server(refresh_tokens=False) as url:  # named jwt, and no refresh tokens

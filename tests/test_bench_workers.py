@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,8 +24,9 @@ from benchmarks.load import servers as processes
 from benchmarks.load.plan import BASELINE
 from benchmarks.load.servers import BenchError, Credentials, Load, run_locust
 from tests.conftest import CHEAP_HASH
+from tests.servers import BIN
 
-BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.load
 LOOPBACK = "127.0.0.1"
 LOCUST_WORKERS = 2
 USERS = 2  # one on each worker: locust shares the users out evenly

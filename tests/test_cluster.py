@@ -49,7 +49,7 @@ from tests.conftest import (
 )
 from tests.test_openapi import answered
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.cluster]
 PROMPT_S = 1.5  # "within about a second": the client gives up after 0.8 s on a hung master
 RECOVERY_S = 5.0  # "within a few seconds" of the master being back
 LOGINS = 9  # spread over three masters, so that some land on the stopped one and some not

@@ -2,7 +2,6 @@
 
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,14 +11,13 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from benchmarks.harness.processes import free_port, stop, wait_for_http
+from benchmarks.harness.processes import free_port
 from sandbox import create_app, extensions
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.users import BadPassword, BadUsername
 from tests.conftest import CHEAP_HASH, DEFAULTS, auth_header, strategies_where
-
-BIN = Path(sys.executable).parent
+from tests.servers import BIN, in_a_process
 
 
 @pytest.fixture
@@ -37,18 +35,8 @@ def environment(monkeypatch, tmp_path) -> dict[str, str]:
 def served(env: dict[str, str]) -> Iterator[str]:
     """`auth-sandbox serve` in a process of its own, on a free loopback port: its base URL."""
     port = free_port()
-    server = subprocess.Popen(
-        [BIN / "auth-sandbox", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", server)
-        yield base
-    finally:
-        stop(server)
+    with in_a_process([BIN / "auth-sandbox", "serve", "--port", port], port, env) as server:
+        yield server.url
 
 
 def run(*args: str, input: str | None = None):
@@ -200,6 +188,7 @@ def test_users_commands_work_under_flask_too(environment):
     assert "alesanchezr" in result.output
 
 
+@pytest.mark.subprocess
 def test_a_bad_setting_is_one_line_of_error_not_a_traceback(environment):
     result = subprocess.run(
         [BIN / "auth-sandbox", "users", "list"],
@@ -212,6 +201,7 @@ def test_a_bad_setting_is_one_line_of_error_not_a_traceback(environment):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     "command",
     [
@@ -221,20 +211,10 @@ def test_a_bad_setting_is_one_line_of_error_not_a_traceback(environment):
 )
 def test_the_serving_commands_serve_the_app(environment, command):
     port = free_port()
-    argv = [str(BIN / command[0])] + [arg.format(port=port) for arg in command[1:]]
-    server = subprocess.Popen(
-        argv,
-        env={**environment, "AUTH_STRATEGY": "bearer", "PATH": str(BIN)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
-        assert (
-            requests.get(f"http://127.0.0.1:{port}/strategy", timeout=5).json()["name"] == "bearer"
-        )
-    finally:
-        stop(server)
+    argv = [BIN / command[0]] + [arg.format(port=port) for arg in command[1:]]
+    env = {**environment, "AUTH_STRATEGY": "bearer", "PATH": str(BIN)}
+    with in_a_process(argv, port, env) as server:
+        assert requests.get(f"{server.url}/strategy", timeout=5).json()["name"] == "bearer"
 
 
 REFUSED_AFTER_DELETE = (
@@ -261,6 +241,7 @@ def test_deleting_a_user_refuses_every_token_it_was_issued(make_app, redis_url, 
         )
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("strategy_name", strategies_where(stateful=True))
 def test_deleting_a_user_reaches_a_server_whose_tokens_live_in_its_process(
     environment, strategy_name
@@ -343,34 +324,67 @@ BAD_SETTINGS = [
 ]
 
 
+def bad_setting(setting: str, value: str) -> tuple[str, str, str]:
+    """The row of BAD_SETTINGS for this value of the setting."""
+    (row,) = [row for row in BAD_SETTINGS if row[:2] == (setting, value)]
+    return row
+
+
+def one_line(stderr: str, complaint: str) -> None:
+    """How click's commands stop on a bad setting: the complaint as one line, nothing else."""
+    assert stderr.startswith(f"Error: {complaint}"), stderr
+    assert stderr.count("\n") == 1, stderr
+    assert "Traceback" not in stderr
+    assert PASSWORD not in stderr
+
+
 @pytest.mark.parametrize(("setting", "value", "complaint"), BAD_SETTINGS)
-def test_a_bad_setting_stops_every_entry_point_with_one_line(
-    environment, setting, value, complaint
-):
+def test_a_bad_setting_stops_the_start_with_one_line(environment, setting, value, complaint):
+    """Every value, in this process: the entry points all load the app through create_app,
+    whose ConfigError click prints; each entry point is run once below, as a subprocess."""
+    env = {"AUTH_STRATEGY": "basic", setting: value}
+    result = CliRunner().invoke(main, ["users", "list"], env=env)
+    assert result.exit_code == 1, result.output
+    one_line(result.stderr, complaint)
+
+
+# Each entry point once, as typed, with a value of its own (every value is checked in-process
+# above). One gunicorn worker: when two fail to load at the same instant, gunicorn's master may
+# raise its own HaltServer a second time while halting, a traceback of gunicorn's (a known
+# race); test_several_gunicorn_workers_stop_too covers that case.
+ENTRY_POINTS = {
+    "auth-sandbox users": bad_setting("TOKEN_TTL", "soon"),
+    "auth-sandbox serve": bad_setting("REDIS_URL", f"redis://default:{PASSWORD}/0"),
+    "flask": bad_setting("DATABASE_URL", f"postgresql://postgres:{PASSWORD}@127.0.0.1:1/test"),
+    "gunicorn": bad_setting("PASSWORD_HASH_METHOD", "bogus"),
+}
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_a_bad_setting_stops_every_entry_point_with_one_line(environment, entry_point):
+    setting, value, complaint = ENTRY_POINTS[entry_point]
     env = {**environment, "AUTH_STRATEGY": "basic", setting: value, "PATH": str(BIN)}
     port = str(free_port())
-    # One worker: when two fail to load at the same instant, gunicorn's master may raise its
-    # own HaltServer a second time while halting, a traceback of gunicorn's (a known race);
-    # test_several_gunicorn_workers_stop_too covers that case.
     gunicorn = [BIN / "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
-    commands = {
+    argv, status = {
         "auth-sandbox users": ([BIN / "auth-sandbox", "users", "list"], 1),
         "auth-sandbox serve": ([BIN / "auth-sandbox", "serve", "--port", port], 1),
         "flask": ([BIN / "flask", "--app", "sandbox", "run", "--port", port], 1),
         # gunicorn's "App failed to load": the master stops, no worker is started again
         "gunicorn": ([*gunicorn, "sandbox:create_app()"], 4),
-    }
-    for name, (argv, status) in commands.items():
-        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
-        assert result.returncode == status, (name, result.stderr)
-        assert complaint in result.stderr, name
-        assert "Traceback" not in result.stderr, name
-        assert PASSWORD not in result.stderr, name
-        if status == 1:  # click's commands print that line alone; gunicorn logs around it
-            assert result.stderr.startswith(f"Error: {complaint}"), name
-            assert result.stderr.count("\n") == 1, name
+    }[entry_point]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == status, result.stderr
+    if status == 1:  # click's commands print that line alone; gunicorn logs around it
+        one_line(result.stderr, complaint)
+    else:
+        assert complaint in result.stderr
+        assert "Traceback" not in result.stderr
+        assert PASSWORD not in result.stderr
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("setting", "value", "complaint"),
     [case for case in BAD_SETTINGS if case[0] in ("REDIS_URL", "PASSWORD_HASH_METHOD")],
@@ -397,6 +411,7 @@ def test_a_measurement_refuses_a_bad_setting_before_it_starts(
     assert not Path("comparison").exists() and not Path("benchmarks").exists()
 
 
+@pytest.mark.subprocess
 def test_several_gunicorn_workers_stop_too_with_the_line_in_the_log(environment):
     env = {**environment, "TOKEN_TTL": "soon", "PATH": str(BIN)}
     argv = [BIN / "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{free_port()}"]
@@ -408,6 +423,7 @@ def test_several_gunicorn_workers_stop_too_with_the_line_in_the_log(environment)
     assert "App failed to load" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_changing_a_password_refuses_every_older_token_in_another_process(
     environment, strategy_name
 ):

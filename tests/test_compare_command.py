@@ -35,6 +35,7 @@ CONFIGURATIONS = measurable.configurations(registry.names())
 LABELS = [configuration.label for configuration in CONFIGURATIONS]
 
 
+@pytest.mark.measures
 def test_json_holds_every_measurement_for_every_strategy_and_variant(comparison):
     parsed = json.loads(to_json(comparison))
     assert set(parsed) == {"environment", "strategies", "browser", "claims"}
@@ -77,6 +78,7 @@ def test_compare_and_bench_measure_the_same_labels_with_the_same_settings():
     ]
 
 
+@pytest.mark.measures
 def test_each_variant_runs_with_its_settings_under_its_bench_label(comparison):
     for label, name, settings in CONFIGURATIONS:
         result = comparison["strategies"][label]
@@ -94,6 +96,7 @@ def test_each_variant_runs_with_its_settings_under_its_bench_label(comparison):
     assert set(facts.values()) == {(False, False), (True, False), (False, True), (True, True)}
 
 
+@pytest.mark.measures
 def test_csv_has_one_row_per_strategy_and_variant(comparison):
     rows = list(csv.DictReader(io.StringIO(to_csv(comparison))))
     assert [row["strategy.label"] for row in rows] == LABELS
@@ -101,6 +104,7 @@ def test_csv_has_one_row_per_strategy_and_variant(comparison):
     assert all(int(row["token.bytes"]) > 0 for row in rows)
 
 
+@pytest.mark.measures
 def test_markdown_is_a_table_per_topic_with_a_row_per_label_then_the_claims(comparison):
     text = to_markdown(comparison)
     titles = [f"**{topic.title}**" for topic in TOPICS]
@@ -110,12 +114,14 @@ def test_markdown_is_a_table_per_topic_with_a_row_per_label_then_the_claims(comp
     assert "**Claims of our own, not the lesson's**" in text
 
 
+@pytest.mark.measures
 def test_every_report_says_its_commit_and_the_command_that_regenerates_it(comparison):
     environment = comparison["environment"]
     assert environment["commit"] and environment["command"]
     assert f"Commit {environment['commit']}; regenerate with `" in to_markdown(comparison)
 
 
+@pytest.mark.measures
 def test_every_one_character_change_is_tried_however_slow_the_strategy(comparison):
     # Basic pays a password hash per try, and the fixture's time budget is tiny: still all.
     credentials = b64encode(f"{DEMO_USERNAME}:{DEMO_PASSWORD}".encode()).decode()
@@ -124,6 +130,7 @@ def test_every_one_character_change_is_tried_however_slow_the_strategy(compariso
             assert result["tamper"]["tried"] == len(anatomy.changes(credentials, 48))
 
 
+@pytest.mark.measures
 def test_the_terminal_tables_name_every_strategy_and_verdict(comparison):
     out = io.StringIO()
     render(comparison, "table", Console(file=out, width=200))
@@ -132,6 +139,7 @@ def test_the_terminal_tables_name_every_strategy_and_verdict(comparison):
     assert all(claim["verdict"] in text for claim in comparison["claims"])
 
 
+@pytest.mark.measures
 def test_the_terminal_tables_fit_110_columns_whole(comparison):
     out = io.StringIO()
     render(comparison, "table", Console(file=out, width=110))
@@ -147,6 +155,7 @@ def test_the_terminal_tables_fit_110_columns_whole(comparison):
     assert all(token in out.getvalue() for token in tokens)  # whole, not cut in two
 
 
+@pytest.mark.measures
 def test_revocation_windows_follow_the_strategies_facts(comparison):
     for label, r in comparison["strategies"].items():
         facts, events = r["strategy"], r["revocation"]
@@ -181,6 +190,7 @@ def test_revocation_windows_follow_the_strategies_facts(comparison):
             assert reuse["status"] == 501 and reuse["access"] is None and reuse["refresh"] is None
 
 
+@pytest.mark.measures
 def test_store_bytes_per_login_live_and_logged_out(comparison):
     for label, r in comparison["strategies"].items():
         facts, store = r["strategy"], r["store"]
@@ -210,6 +220,7 @@ def test_store_bytes_per_login_live_and_logged_out(comparison):
             assert r["store"]["keys_per_token"] == 1 and r["store"]["bytes_per_token"] > 0
 
 
+@pytest.mark.measures
 def test_redis_round_trips_per_request_login_refresh_and_logout(comparison):
     # With fakeredis the failed-login limits count in the process: no round trip of theirs.
     real = not comparison["environment"]["token_store"].startswith("fakeredis")
@@ -243,6 +254,7 @@ def test_redis_round_trips_per_request_login_refresh_and_logout(comparison):
     assert per_password == ({0, 2} if real else {0})
 
 
+@pytest.mark.measures
 def test_refresh_round_trips_and_what_refresh_tokens_add_to_the_login(comparison):
     for label, r in comparison["strategies"].items():
         facts, refresh, trips = r["strategy"], r["refresh"], r["round_trips"]["refresh"]
@@ -264,6 +276,7 @@ def test_refresh_round_trips_and_what_refresh_tokens_add_to_the_login(comparison
         assert refresh["token_body_bytes"] > r["token"]["bytes"] + refresh["refresh_adds_bytes"]
 
 
+@pytest.mark.measures
 def test_the_command_prints_json_on_stdout_and_writes_its_files(tmp_path, monkeypatch):
     monkeypatch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
     output = tmp_path / "out"
@@ -298,6 +311,7 @@ def jwts_signed_with(comparison: dict[str, Any], algorithm: str) -> list[dict[st
     ]
 
 
+@pytest.mark.measures
 def test_a_jwt_s_signature_is_as_long_as_its_algorithm_makes_it(comparison):
     expected = {"HS256": 32, "RS256": 256, "ES256": 64, "EdDSA": 64}  # RSA-2048; P-256; Ed25519
     for r in comparison["strategies"].values():
@@ -316,6 +330,7 @@ def test_a_jwt_s_signature_is_as_long_as_its_algorithm_makes_it(comparison):
     )
 
 
+@pytest.mark.measures
 def test_signing_is_timed_on_issue_alone_and_verifying_on_authenticate(comparison):
     for label, r in comparison["strategies"].items():
         cost = r["cost"]
@@ -339,6 +354,7 @@ def test_signing_is_timed_on_issue_alone_and_verifying_on_authenticate(compariso
         assert f"{r['cost']['sign']['median_ms']:.3f} ms" in out.getvalue()
 
 
+@pytest.mark.measures
 def test_a_verifier_forges_where_the_key_that_verifies_also_signs(comparison):
     for label, r in comparison["strategies"].items():
         forgery, kind, facts = r["verifier_forgery"], r["token"]["kind"], r["strategy"]
@@ -365,6 +381,7 @@ def test_a_verifier_forges_where_the_key_that_verifies_also_signs(comparison):
     assert {True, False} <= answers
 
 
+@pytest.mark.measures
 def test_a_service_that_verifies_with_the_jwks_never_hears_of_a_revocation(comparison):
     published = 0
     for r in comparison["strategies"].values():
@@ -384,6 +401,7 @@ def test_a_service_that_verifies_with_the_jwks_never_hears_of_a_revocation(compa
     assert published >= 3  # RS256, ES256, EdDSA
 
 
+@pytest.mark.measures
 def test_a_leaked_signing_key_mints_anyone_and_a_dump_mints_no_one(comparison):
     for label, r in comparison["strategies"].items():
         leak, kind = r["leak_yields"], r["token"]["kind"]

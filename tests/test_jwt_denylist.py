@@ -61,6 +61,7 @@ def test_logout_revokes_the_login_and_nothing_is_stored_until_then(
     assert 0 < store.ttl(key) <= 900  # kept no longer than the token would have lived
 
 
+@pytest.mark.waits
 @pytest.mark.redis
 def test_the_denylist_forgets_a_login_once_its_token_has_expired(make_app, redis_url, redis_prefix):
     app = make_app(

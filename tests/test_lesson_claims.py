@@ -7,6 +7,8 @@ tokens were measured to be and by their facts, as the comparison itself does.
 
 from typing import Any
 
+import pytest
+
 from benchmarks import measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 from benchmarks.compare.claims import evaluate
@@ -22,6 +24,9 @@ def of_kind(comparison: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     assert found, f"no strategy of kind {kind!r} was measured"
     return found
 
+
+# Every test reads the `comparison` fixture: `auth-sandbox compare` over every strategy.
+pytestmark = pytest.mark.measures
 
 CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3", "A4", "A5"]
 

@@ -220,11 +220,13 @@ def live(make_app) -> Iterator[Callable[..., Live]]:
         stop()
 
 
+@pytest.mark.subprocess  # schemathesis's command line
 def test_a_live_server_keeps_the_contract(live, strategy_name, tmp_path, record_property):
     """Every operation, every check (ignored_auth included), real tokens on the secured ones."""
     keeps_the_contract(live(), strategy_name, tmp_path, record_property)
 
 
+@pytest.mark.subprocess  # schemathesis's command line
 @pytest.mark.parametrize("strategy_name", WITH_REFRESH)
 def test_a_live_server_with_refresh_tokens_keeps_the_contract(
     live, strategy_name, tmp_path, record_property

@@ -6,8 +6,6 @@ keep serving (their failed-login counts fall back to the process). Everything
 recovers without a restart.
 """
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from benchmarks.harness.redis_server import RedisServer
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from tests.conftest import auth_header, need_service
+from tests.servers import Listener
 
 pytestmark = pytest.mark.redis
 PROMPT_S = 3.0  # "about a second", with room for a loaded machine
@@ -37,29 +36,19 @@ class Outage:
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A port that accepts connections and never answers: a hung Redis."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    accepted: list[socket.socket] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    done.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    listener.close()
+    with Listener(hold=True) as hung:
+        yield hung.port
 
 
-@pytest.fixture(params=["refused", "never answers", "stopped", "paused"])
+@pytest.fixture(
+    params=[
+        "refused",
+        # Each call that needs the store waits out the client's timeout; a pause is waited out.
+        pytest.param("never answers", marks=pytest.mark.waits),
+        "stopped",
+        pytest.param("paused", marks=pytest.mark.waits),
+    ]
+)
 def outage(request) -> Iterator[Outage]:
     kind = request.param
     if kind == "refused":

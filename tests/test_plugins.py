@@ -120,6 +120,7 @@ print(json.dumps({"names": registry.names(), "protected": protected.status_code,
 """
 
 
+@pytest.mark.subprocess
 def test_uninstalling_the_plugin_leaves_the_app_working(plugin, tmp_path):
     script = [sys.executable, "-c", WITHOUT_PLUGIN]
     result = subprocess.run(

@@ -152,6 +152,7 @@ def test_a_signed_token_with_bad_claims_is_refused(app, client, claims):
     assert_refused(client.get("/protected", headers={"Authorization": f"Bearer {token}"}))
 
 
+@pytest.mark.waits
 def test_an_expired_token_is_refused_unless_the_strategy_issues_tokens_that_never_expire(make_app):
     client = make_app(TOKEN_TTL=1).test_client()
     issued = login(client)

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.redis
 stateful = pytest.mark.parametrize("strategy_name", strategies_where(stateful=True))
 
 
+@pytest.mark.waits
 @stateful
 def test_a_token_expires_with_its_redis_ttl(make_app, redis_url, redis_prefix):
     client = make_app(REDIS_URL=redis_url, REDIS_KEY_PREFIX=redis_prefix, TOKEN_TTL=1).test_client()

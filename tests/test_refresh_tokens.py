@@ -136,6 +136,7 @@ def test_an_access_token_is_never_a_refresh_token_nor_the_reverse(make_app):
     assert as_access.get_json() == {"msg": "Invalid token: it is not an access token"}
 
 
+@pytest.mark.waits
 def test_the_refresh_lifetime_is_absolute_from_the_login(make_app):
     client = make_app(TOKEN_TTL=1, REFRESH_TOKEN_TTL=3).test_client()
     issued = login(client)
@@ -266,6 +267,7 @@ def deployment(strategy_name, tmp_path, redis_url, redis_prefix) -> dict[str, st
 
 
 @pytest.mark.redis
+@pytest.mark.subprocess  # gunicorn, two workers
 def test_concurrent_refreshes_of_one_token_yield_exactly_one_200(deployment, tmp_path):
     with two_workers(deployment, tmp_path) as base:
         issued = requests.post(f"{base}/token", json=LOGIN, timeout=5).json()
@@ -289,6 +291,7 @@ def test_concurrent_refreshes_of_one_token_yield_exactly_one_200(deployment, tmp
 
 
 @pytest.mark.redis
+@pytest.mark.subprocess  # gunicorn, two workers
 def test_logout_and_password_change_reach_every_worker(deployment, tmp_path, redis_url):
     with two_workers(deployment, tmp_path) as base:
         logged_out = requests.post(f"{base}/token", json=LOGIN, timeout=5).json()

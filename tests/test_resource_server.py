@@ -9,14 +9,11 @@ import hmac
 import json
 import os
 import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +22,18 @@ import pytest
 import requests
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
+from flask import Flask, Response
 from jwt.utils import base64url_encode
 
-from benchmarks.harness.processes import free_port, stop, wait_for_http
+from benchmarks.harness.processes import free_port
 from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.keys import write_key_pair
 from sandbox.resource_server import create_resource_server
 from strategies.jwt_keys import KEY_TYPES, public_jwk, public_pem
 from tests.conftest import CHEAP_HASH, DEFAULTS
+from tests.servers import BIN, in_a_process, start_in_a_thread
 
-BIN = Path(sys.executable).parent
 REFETCH_INTERVAL = 0.5
 CHALLENGE = 'Bearer realm="auth-sandbox", error="invalid_token"'
 TIMEOUT = 5  # seconds, every HTTP call
@@ -74,19 +72,9 @@ def sandbox(folder: Path, port: int, key: Key, **settings: str) -> Iterator[str]
         "JWT_PRIVATE_KEY_FILE": str(key.path),
         **settings,
     }
-    server = subprocess.Popen(
-        [BIN / "auth-sandbox", "serve", "--port", str(port)],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", server)
-        yield base
-    finally:
-        stop(server)
+    argv = [BIN / "auth-sandbox", "serve", "--port", port]
+    with in_a_process(argv, port, env, cwd=folder) as server:
+        yield server.url
 
 
 @dataclass
@@ -100,49 +88,22 @@ class ResourceServer:
         return requests.get(self.url + path, headers=headers, timeout=TIMEOUT)
 
 
-def wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    """Wait until `url` answers at all (a 503 too)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the resource server exited with {process.returncode}")
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
 @contextmanager
 def resource_server(folder: Path, jwks_port: int, *options: str) -> Iterator[ResourceServer]:
-    """`auth-sandbox resource-server` for the sandbox on `jwks_port`, with none of its settings."""
+    """`auth-sandbox resource-server` for the sandbox on `jwks_port`, with none of its settings.
+
+    Served from the moment it answers at all: without the keys, its /healthz answers 503."""
     port = free_port()
     stderr = folder / f"resource-server-{uuid.uuid4().hex[:8]}.err"
-    with stderr.open("w") as errors:
-        process = subprocess.Popen(
-            [
-                BIN / "auth-sandbox",
-                "resource-server",
-                "--jwks",
-                f"http://127.0.0.1:{jwks_port}/.well-known/jwks.json",
-                "--port",
-                str(port),
-                "--refetch-interval",
-                str(REFETCH_INTERVAL),
-                *options,
-            ],
-            env=environment(),
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_answering(f"{url}/healthz", process)
-        yield ResourceServer(url, process, stderr)
-    finally:
-        stop(process)
+    jwks = f"http://127.0.0.1:{jwks_port}/.well-known/jwks.json"
+    argv = [
+        *(BIN / "auth-sandbox", "resource-server", "--jwks", jwks, "--port", port),
+        *("--refetch-interval", REFETCH_INTERVAL, *options),
+    ]
+    with in_a_process(
+        argv, port, environment(), cwd=folder, any_answer=True, stderr=stderr
+    ) as server:
+        yield ResourceServer(server.url, server.process, stderr)
     assert "Traceback" not in stderr.read_text()
 
 
@@ -211,6 +172,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         yield Pair(base, server, key)
 
 
+@pytest.mark.subprocess
 def test_a_token_from_the_sandbox_is_accepted(pair):
     token = log_in(pair.sandbox)["token"]
     answer = pair.resource_server.get(token)
@@ -219,6 +181,7 @@ def test_a_token_from_the_sandbox_is_accepted(pair):
     assert kid_of(token) == pair.key.kid
 
 
+@pytest.mark.subprocess
 def test_a_tampered_token_is_refused(pair):
     header, payload, signature = log_in(pair.sandbox)["token"].split(".")
     other = base64url_encode(json.dumps(claims(sub="2")).encode()).decode()
@@ -227,11 +190,13 @@ def test_a_tampered_token_is_refused(pair):
     refused(pair.resource_server.get(f"{header}.{payload}.{flipped}"))
 
 
+@pytest.mark.subprocess
 def test_a_refresh_token_is_refused(pair):
     issued = log_in(pair.sandbox)
     refused(pair.resource_server.get(issued["refresh_token"]), "it is not an access token")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("as_secret", ["PEM", "JWK JSON", "JWK JSON, sorted and compact"])
 def test_an_hs256_token_signed_with_the_public_key_is_refused(pair, as_secret):
     published = requests.get(f"{pair.sandbox}/.well-known/jwks.json", timeout=TIMEOUT).json()
@@ -245,11 +210,13 @@ def test_an_hs256_token_signed_with_the_public_key_is_refused(pair, as_secret):
     refused(pair.resource_server.get(forged), "alg")
 
 
+@pytest.mark.subprocess
 def test_an_unsigned_token_is_refused(pair):
     forged = forge({"alg": "none", "typ": "JWT", "kid": pair.key.kid}, claims(), None)
     refused(pair.resource_server.get(forged))
 
 
+@pytest.mark.subprocess
 def test_a_token_with_an_unknown_kid_is_refused(pair, tmp_path):
     stranger = new_key(tmp_path, "stranger")
     token = jwt.encode(claims(), stranger.private_key, "EdDSA", headers={"kid": stranger.kid})
@@ -260,6 +227,7 @@ def test_a_token_with_an_unknown_kid_is_refused(pair, tmp_path):
     refused(pair.resource_server.get(jwt.encode(claims(), stranger.private_key, "EdDSA")), "kid")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("changes", "complaint"),
     [
@@ -280,6 +248,7 @@ def test_the_claims_are_required_and_checked(pair, changes, complaint):
     refused(pair.resource_server.get(token), complaint)
 
 
+@pytest.mark.subprocess
 def test_no_token_or_another_scheme_is_refused_as_the_sandbox_refuses_it(pair):
     missing = pair.resource_server.get()
     assert missing.status_code == 401
@@ -294,6 +263,7 @@ def test_no_token_or_another_scheme_is_refused_as_the_sandbox_refuses_it(pair):
     refused(pair.resource_server.get("not-a-jwt"), "Invalid token")
 
 
+@pytest.mark.subprocess
 def test_a_token_logged_out_at_the_sandbox_works_here_until_it_expires(pair):
     # A fact of verifying elsewhere: the denylist is the sandbox's, in its own store.
     token = log_in(pair.sandbox)["token"]
@@ -308,6 +278,7 @@ def test_a_token_logged_out_at_the_sandbox_works_here_until_it_expires(pair):
     assert pair.resource_server.get(token).status_code == 200
 
 
+@pytest.mark.subprocess
 def test_other_errors_are_json_as_the_sandboxs(pair):
     missing = pair.resource_server.get(path="/nothing-here")
     assert missing.status_code == 404
@@ -319,6 +290,7 @@ def test_other_errors_are_json_as_the_sandboxs(pair):
     assert "msg" in posted.json()
 
 
+@pytest.mark.subprocess
 def test_it_says_which_keys_it_holds(pair):
     health = pair.resource_server.get(path="/healthz").json()
     assert health["kids"] == [pair.key.kid]
@@ -326,6 +298,7 @@ def test_it_says_which_keys_it_holds(pair):
     assert health["audience"] == "auth-sandbox-api"
 
 
+@pytest.mark.subprocess
 def test_its_process_holds_no_secret(pair):
     environ = Path(f"/proc/{pair.resource_server.process.pid}/environ")
     if not environ.exists():
@@ -345,6 +318,7 @@ def test_its_app_holds_no_secret():
 # Rotations: the sandbox restarts with a new key; the resource server keeps running.
 
 
+@pytest.mark.subprocess
 def test_after_a_rotation_the_new_key_and_the_old_one_are_accepted(tmp_path):
     old, new, port = new_key(tmp_path, "old"), new_key(tmp_path, "new"), free_port()
     with ExitStack() as first:
@@ -363,6 +337,7 @@ def test_after_a_rotation_the_new_key_and_the_old_one_are_accepted(tmp_path):
             assert server.process.poll() is None  # one process throughout, never restarted
 
 
+@pytest.mark.subprocess
 def test_after_a_compromise_the_old_key_works_only_until_the_next_fetch(tmp_path):
     old, new, port = new_key(tmp_path, "old"), new_key(tmp_path, "new"), free_port()
     with ExitStack() as first:
@@ -380,6 +355,7 @@ def test_after_a_compromise_the_old_key_works_only_until_the_next_fetch(tmp_path
                 assert server.get(path="/healthz").json()["kids"] == [new.kid]
 
 
+@pytest.mark.subprocess
 def test_after_a_compromise_the_old_key_ends_with_the_cache_lifespan(tmp_path):
     old, new, port = new_key(tmp_path, "old"), new_key(tmp_path, "new"), free_port()
     lifespan = 1.0
@@ -398,6 +374,7 @@ def test_after_a_compromise_the_old_key_ends_with_the_cache_lifespan(tmp_path):
                 refused(server.get(stolen), "its kid names no signing key the JWKS publishes")
 
 
+@pytest.mark.subprocess
 def test_an_unreachable_jwks_gives_503_until_the_sandbox_comes_up(tmp_path):
     key, port = new_key(tmp_path, "signing"), free_port()  # nothing listens on `port` yet
     with resource_server(tmp_path, port) as server:
@@ -431,30 +408,16 @@ class JWKSServer:
         self.body: Any = {"keys": []}
         self.status = 200
         self.hits = 0
-        outer = self
+        app = Flask("jwks")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.hits += 1
-                data = outer.body if isinstance(outer.body, bytes) else json.dumps(outer.body)
-                payload = data if isinstance(data, bytes) else data.encode()
-                self.send_response(outer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+        @app.get("/jwks.json")
+        def jwks() -> Response:
+            self.hits += 1
+            data = self.body if isinstance(self.body, bytes) else json.dumps(self.body)
+            return Response(data, self.status, content_type="application/json")
 
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        port, self.close = start_in_a_thread(app)
+        self.url = f"http://127.0.0.1:{port}/jwks.json"
 
 
 @pytest.fixture
@@ -510,6 +473,7 @@ def test_a_key_is_used_with_the_algorithm_its_jwk_gives(jwks, tmp_path):
     assert answer.status_code == 401
 
 
+@pytest.mark.waits
 def test_a_cached_key_set_is_used_for_its_lifespan_and_no_longer(jwks, tmp_path):
     old, old_jwk = ed25519(tmp_path, "old")
     _new, new_jwk = ed25519(tmp_path, "new")
@@ -525,6 +489,7 @@ def test_a_cached_key_set_is_used_for_its_lifespan_and_no_longer(jwks, tmp_path)
     assert jwks.hits == 2
 
 
+@pytest.mark.waits
 def test_an_expired_key_set_is_not_used_while_the_jwks_is_down(jwks, tmp_path):
     key, jwk = ed25519(tmp_path, "k")
     jwks.body = {"keys": [jwk]}
@@ -541,6 +506,7 @@ def test_an_expired_key_set_is_not_used_while_the_jwks_is_down(jwks, tmp_path):
     assert get(token).status_code == 200
 
 
+@pytest.mark.waits
 def test_unknown_kids_and_an_unreachable_jwks_never_hammer_it(jwks, tmp_path):
     key, jwk = ed25519(tmp_path, "k")
     jwks.body = {"keys": [jwk]}

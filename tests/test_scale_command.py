@@ -51,6 +51,7 @@ def keys_of(server: RedisServer) -> int:
         client.close()
 
 
+@pytest.mark.measures
 def test_a_small_run_writes_table_json_and_plot_and_deletes_its_keys(
     private_redis: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -87,6 +88,7 @@ def test_a_small_run_writes_table_json_and_plot_and_deletes_its_keys(
     assert keys_of(private_redis) == 0
 
 
+@pytest.mark.measures
 def test_a_private_server_fills_only_the_stateful_configurations_by_their_facts(tmp_path: Path):
     if not RedisServer.available():
         pytest.skip("redis-server is not on the PATH")
@@ -120,6 +122,7 @@ def test_a_private_server_fills_only_the_stateful_configurations_by_their_facts(
         assert filled["keys_deleted"] == 400 and filled["keys_left"] == 0, label
 
 
+@pytest.mark.measures
 def test_keys_are_deleted_when_a_measurement_fails(
     private_redis: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -141,6 +144,7 @@ def test_keys_are_deleted_when_a_measurement_fails(
     assert keys_of(private_redis) == 0
 
 
+@pytest.mark.measures
 def test_a_redis_holding_keys_of_others_is_refused_unless_allowed(
     private_redis: RedisServer, tmp_path: Path
 ):

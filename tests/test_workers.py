@@ -12,7 +12,7 @@ import requests
 from tests.conftest import CHEAP_HASH
 from tests.two_workers import from_both_workers, two_workers
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.subprocess]
 
 
 def test_a_token_from_one_worker_verifies_on_the_other(

@@ -1,6 +1,5 @@
 """The app under gunicorn with two workers, on a free loopback port: what a deployment runs."""
 
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +8,8 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.harness.processes import free_port, stop, wait_for_http
+from benchmarks.harness.processes import free_port
+from tests.servers import in_a_process
 
 TESTS = Path(__file__).parent
 
@@ -19,20 +19,11 @@ def two_workers(environment: dict[str, str], cwd: Path) -> Iterator[str]:
     """The base URL; each response names its worker (X-Worker-Pid). No traceback on stderr."""
     port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(
-        [*gunicorn, "--pythonpath", str(TESTS), "worker_app:app"],
-        env=environment,
-        cwd=cwd,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(server)
-    assert server.stderr is not None
-    assert "Traceback" not in server.stderr.read()
+    argv = [*gunicorn, "--pythonpath", str(TESTS), "worker_app:app"]
+    errors = cwd / f"gunicorn-{port}.err"
+    with in_a_process(argv, port, environment, cwd=cwd, stderr=errors) as server:
+        yield server.url
+    assert "Traceback" not in errors.read_text()
 
 
 def from_both_workers(call: Callable[[], requests.Response]) -> list[requests.Response]:

@@ -2,9 +2,11 @@
 
 A target is a registered strategy as configured by default, or one of its variants
 (`Strategy.variants`): jwt, jwt + denylist, jwt + refresh, ... The catalogue runs on
-every target; the suite's other tests on every strategy.
+every target, each case where it means something (`profile`); the suite's other tests
+on every strategy.
 """
 
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -13,16 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from benchmarks import measurable
 from benchmarks.compare.runner import UNLIMITED
 from benchmarks.harness.redis_server import RedisServer
 from sandbox import create_app
-from sandbox.config import throwaway_settings
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry
 from strategies.base import Strategy
 from tests.conftest import CHEAP_HASH, configured, need_service
-from tests.security.live import Live, Spy, serve
+from tests.security.live import JWKS_PATH, Live, Profile, serve, token_kind
+from tests.servers import Listener
 
 # The property each catalogue test records: the label of the target it ran on.
 TARGET_PROPERTY = "catalogue_target"
@@ -60,40 +64,69 @@ STATEFUL_TARGETS = [target for target in TARGETS if configured_as(target).statef
 
 
 @pytest.fixture(scope="session")
-def spy() -> Iterator[Spy]:
-    watcher = Spy()
-    yield watcher
-    watcher.close()
+def spy() -> Iterator[Listener]:
+    """A port that counts the connections made to it: the app must make none."""
+    with Listener() as watcher:
+        yield watcher
+
+
+def target_settings(target: Target, folder: str, redis_url: str | None = None) -> dict:
+    return throwaway_settings(
+        target.strategy,
+        folder,
+        redis_url,  # None: the embedded fakeredis
+        "catalogue:",
+        PASSWORD_HASH_METHOD=CHEAP_HASH,
+        # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
+        LOGIN_LIMIT_PER_USER=UNLIMITED,
+        LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
+        **target.settings,
+    )
+
+
+# The instance folders of the catalogue's apps, removed as the test process ends.
+FOLDERS: list[tempfile.TemporaryDirectory] = []
+
+
+@cache
+def target_app(target: Target) -> Flask:
+    """The target's app on the embedded fakeredis, made once: measured while the catalogue
+    is collected (`profile`), then served to its cases (`live_target`)."""
+    folder = tempfile.TemporaryDirectory(prefix=f"catalogue-{target.label.replace(' ', '')}-")
+    FOLDERS.append(folder)
+    return create_app(target_settings(target, folder.name))
+
+
+@cache
+def profile(target: Target) -> Profile:
+    """What the target shows of itself, asked in this process: which cases it is sent."""
+    client = target_app(target).test_client()
+    login = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    token = client.post("/token", json=login).get_json()["token"]
+    return Profile(
+        client.get("/strategy").get_json(),
+        client.get(JWKS_PATH).status_code == 200,
+        token_kind(token),
+    )
 
 
 class Starter:
     """Serves targets live, each in a folder of its own."""
 
-    def __init__(self, folders: pytest.TempPathFactory, spy: Spy):
+    def __init__(self, folders: pytest.TempPathFactory, spy: Listener):
         self.folders, self.spy = folders, spy
 
     def start(
         self, target: Target, redis_url: str | None = None
     ) -> tuple[Live, Callable[[], None]]:
         folder: Path = self.folders.mktemp(target.label.replace(" ", ""))
-        settings = throwaway_settings(
-            target.strategy,
-            str(folder),
-            redis_url,  # None: the embedded fakeredis
-            "catalogue:",
-            PASSWORD_HASH_METHOD=CHEAP_HASH,
-            # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
-            LOGIN_LIMIT_PER_USER=UNLIMITED,
-            LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
-            **target.settings,
-        )
-        live, stop = serve(create_app(settings), self.spy)
+        live, stop = serve(create_app(target_settings(target, str(folder), redis_url)), self.spy)
         live.label = target.label
         return live, stop
 
 
 @pytest.fixture(scope="session")
-def starter(tmp_path_factory: pytest.TempPathFactory, spy: Spy) -> Starter:
+def starter(tmp_path_factory: pytest.TempPathFactory, spy: Listener) -> Starter:
     return Starter(tmp_path_factory, spy)
 
 
@@ -105,12 +138,42 @@ def live(request, starter: Starter) -> Iterator[Live]:
     stop()
 
 
-@pytest.fixture(scope="module", params=TARGETS, ids=lambda target: target.label)
-def live_target(request, starter: Starter) -> Iterator[Live]:
-    """Each target, on the embedded fakeredis."""
-    server, stop = starter.start(request.param)
-    yield server
-    stop()
+class Serving:
+    """Serves one target at a time, the one asked for last: the catalogue's cases come
+    target by target, so each target's app is served once, for all of its cases."""
+
+    def __init__(self, spy: Listener):
+        self.spy = spy
+        self.current: tuple[Target, Live, Callable[[], None]] | None = None
+
+    def live(self, target: Target) -> Live:
+        if self.current is None or self.current[0] != target:
+            self.stop()
+            server, stop = serve(target_app(target), self.spy)
+            server.label = target.label
+            # The cases were picked by what the app showed in this process (`profile`);
+            # over HTTP it shows the same.
+            assert server.profile == profile(target)
+            self.current = (target, server, stop)
+        return self.current[1]
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current[2]()
+            self.current = None
+
+
+@pytest.fixture(scope="module")
+def serving(spy: Listener) -> Iterator[Serving]:
+    targets = Serving(spy)
+    yield targets
+    targets.stop()
+
+
+@pytest.fixture
+def live_target(request, serving: Serving) -> Live:
+    """A target, on the embedded fakeredis: test_catalogue.py picks which, with its cases."""
+    return serving.live(request.param)
 
 
 @pytest.fixture(scope="module", params=STATEFUL_TARGETS, ids=lambda target: target.label)

@@ -2,10 +2,9 @@
 keys of the attacker's own.
 
 A target that signs with a private key publishes the public one (its JWK Set): anyone
-has it, in every encoding, and may try it as an HMAC secret (RFC 8725 §2.1). A target
-that publishes none meets the same forgeries made from a public key of ours, garbage to
-it like any. The attacker's keys are of the type the target signs with, read from its
-own token's `alg`; HS256 (and any target whose token is no JWT) gets a secret of ours.
+has it, in every encoding, and may try it as an HMAC secret (RFC 8725 §2.1). Only such a
+target meets these cases (catalogue.PUBLISHED_KEYS). The attacker's keys are of the type
+the target signs with, read from its own token's `alg`.
 """
 
 import base64
@@ -21,18 +20,15 @@ from jwt import PyJWK
 from strategies.jwt_keys import KEY_TYPES, public_jwk
 from tests.security.live import ALGORITHMS, Live, b64url
 
-ATTACKER_SECRET = b"the attacker's own HS256 key, of 32 bytes and more"
 # The order n of P-256's base point (SEC 2 §2.4.2): an ECDSA r or s must lie in [1, n - 1].
 P256_ORDER = 0xFFFFFFFF_00000000_FFFFFFFF_FFFFFFFF_BCE6FAAD_A7179E84_F3B9CAC2_FC632551
 ES256_HALF = 32  # bytes of r, then of s, in an ES256 signature (RFC 7518 §3.4)
-# The type of the public key of ours that a target publishing none is sent.
-OURS = "ES256"
 
 
 @cache
 def key_of_ours(alg: str) -> Any:
-    """A private key of ours that `alg` signs with (RS256, ES256, EdDSA); for HS256, a secret."""
-    return KEY_TYPES[alg].make() if alg in KEY_TYPES else ATTACKER_SECRET
+    """A private key of ours that `alg` signs with (RS256, ES256, EdDSA)."""
+    return KEY_TYPES[alg].make()
 
 
 def attacker_key(live: Live) -> Any:
@@ -43,16 +39,12 @@ def attacker_key(live: Live) -> Any:
 def attacker_jwk(live: Live) -> dict:
     """The attacker's key as a JWK, public members only, named by its own thumbprint."""
     alg = live.header["alg"]
-    if alg not in KEY_TYPES:
-        return {"kty": "oct", "k": b64url(ATTACKER_SECRET), "kid": "attacker"}
     return public_jwk(key_of_ours(alg).public_key(), alg)
 
 
 def published_jwk(live: Live) -> dict:
-    """The public key that the target's tokens name by `kid`, as its JWK Set publishes it;
-    where it publishes none, a public key of ours."""
-    if live.jwks is None:
-        return public_jwk(key_of_ours(OURS).public_key(), OURS)
+    """The public key that the target's tokens name by `kid`, as its JWK Set publishes it."""
+    assert live.jwks is not None, "the target publishes no keys"
     keys = live.jwks["keys"]
     return next((jwk for jwk in keys if jwk["kid"] == live.header.get("kid")), keys[0])
 
@@ -87,9 +79,8 @@ def bare(live: Live) -> bytes:
 
 
 def jwks_as_served(live: Live) -> bytes:
-    if live.jwks_document is not None:
-        return live.jwks_document
-    return json.dumps({"keys": [published_jwk(live)]}).encode()
+    assert live.jwks_document is not None, "the target publishes no keys"
+    return live.jwks_document
 
 
 # The published public key as an HMAC secret, in each encoding a verifier might hold it.

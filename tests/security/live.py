@@ -1,10 +1,9 @@
-"""A live app per strategy (werkzeug's server on a loopback port) and raw HTTP to it."""
+"""A live app per strategy (tests/servers.py: werkzeug's server on a loopback port, in a thread)
+and raw HTTP to it."""
 
 import base64
 import http.client
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,16 +11,32 @@ from typing import Any
 
 from flask import Flask
 from jwt.algorithms import OKPAlgorithm, get_default_algorithms
-from werkzeug.serving import make_server
 
-from benchmarks.anatomy import decode_jwt
+from benchmarks.anatomy import decode_jwt, kind
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from tests.conftest import hs256_key
+from tests.servers import Listener, start_in_a_thread
 
-POLL_S = 0.02  # how often the server's loop looks for a shutdown
 JWKS_PATH = "/.well-known/jwks.json"
 # The header of a forgery sent to a target whose token is no JWT: garbage to it, like any.
 HS256 = {"alg": "HS256", "typ": "JWT"}
+PASETO_HEADER = "v4.public."
+PASETO_KIND = "PASETO v4.public"  # a kind of token benchmarks.anatomy does not tell apart
+
+
+def token_kind(token: str) -> str:
+    """What a token is: a PASETO v4.public, else what benchmarks.anatomy reads (a JWT, ...)."""
+    return PASETO_KIND if token.startswith(PASETO_HEADER) else kind(token)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a target shows of itself before any case is sent to it: its facts (GET /strategy),
+    whether it publishes keys (its JWK Set answers 200), and the kind of its tokens."""
+
+    facts: dict[str, Any]
+    publishes_keys: bool
+    token_kind: str
 
 
 @dataclass
@@ -34,38 +49,11 @@ class Reply:
         return json.loads(self.body)
 
 
-class Spy:
-    """A loopback port that counts the connections made to it: the app must make none."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.hits = 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._count, daemon=True)
-        self._thread.start()
-
-    def _count(self) -> None:
-        while not self._done.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            self.hits += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._done.set()
-        self._thread.join()
-        self.listener.close()
-
-
 @dataclass
 class Live:
     app: Flask
     port: int
-    spy: Spy | None = None
+    spy: Listener | None = None  # a port that counts connections: the app must make none
     facts: dict[str, Any] = field(default_factory=dict)
     issued: dict[str, Any] = field(default_factory=dict)
     label: str = ""  # what the catalogue's summary calls it: "jwt + refresh"
@@ -76,6 +64,10 @@ class Live:
     def spy_url(self) -> str:
         assert self.spy is not None, "this live app has no spy"
         return self.spy.url
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(self.facts, self.jwks_document is not None, token_kind(self.issued["token"]))
 
     @property
     def key(self) -> str:
@@ -143,21 +135,13 @@ class Live:
         return self.send("POST", "/logout", [("Authorization", authorization)])
 
 
-def serve(app: Flask, spy: Spy | None = None) -> tuple[Live, Callable[[], None]]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # shutdown() waits for the loop's next poll: 0.5 s by default, for every app a suite serves.
-    thread = threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True)
-    thread.start()
-    live = Live(app, server.server_port, spy)
+def serve(app: Flask, spy: Listener | None = None) -> tuple[Live, Callable[[], None]]:
+    port, stop = start_in_a_thread(app)
+    live = Live(app, port, spy)
     live.facts = live.send("GET", "/strategy").json()
     published = live.send("GET", JWKS_PATH)
     live.jwks_document = published.body if published.status == 200 else None
     live.issued = live.login()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join()
-
     return live, stop
 
 

@@ -1,8 +1,8 @@
-"""PASETO v4.public tokens for the catalogue, sent to every strategy as the forged JWTs are.
+"""PASETO v4.public tokens for the catalogue.
 
-Each is made from the strategy's own token where that is a v4.public PASETO, so that
-what is refused is a change to a real token; for any other strategy, from a PASETO
-signed with a key of ours, which is garbage to it and refused like any garbage.
+The changes are made to the target's own token, and sent only where that is a v4.public
+PASETO, so that what is refused is a change to a real token. One PASETO signed with a key
+of ours goes to every target: to the others it is garbage, refused like any garbage.
 """
 
 import base64
@@ -14,10 +14,10 @@ import pyseto
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.security.live import Live
+from tests.security.live import PASETO_HEADER, Live
 
 PASETO = "PASETO v4 (paseto-standard): v4.Verify, PAE of header, payload and footer"
-HEADER = "v4.public."
+HEADER = PASETO_HEADER
 SIGNATURE_BYTES = 64
 
 
@@ -33,8 +33,10 @@ def signed_by_us(live: Live) -> str:
 
 
 def token_of(live: Live) -> str:
+    """The target's own token, a v4.public PASETO (catalogue.A_PASETO)."""
     token = live.issued["token"]
-    return token if token.startswith(HEADER) else signed_by_us(live)
+    assert token.startswith(HEADER), "the target's token is no v4.public PASETO"
+    return token
 
 
 def unpadded(data: bytes) -> str:

@@ -53,6 +53,7 @@ def assert_indistinguishable(results) -> None:
     assert medians[0] >= medians[1] / 3, medians
 
 
+@pytest.mark.measures
 def test_post_token_answers_unknown_users_like_wrong_passwords(tmp_path):
     client = scrypt_client(registry.names()[0], tmp_path)
     unknown_user = {"username": "nobody-here", "password": "12341234"}
@@ -68,6 +69,7 @@ def basic(credentials: bytes) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(credentials).decode()}
 
 
+@pytest.mark.measures
 @pytest.mark.parametrize("strategy", strategies_where(scheme="Basic"))
 def test_basic_credentials_answer_unknown_users_like_wrong_passwords(strategy, tmp_path):
     client = scrypt_client(strategy, tmp_path)
