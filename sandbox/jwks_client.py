@@ -32,7 +32,7 @@ from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTEr
 from strategies.errors import InvalidCredentials, StoreUnavailable
 from strategies.jwt_keys import KEY_TYPES
 
-ALGORITHMS = tuple(KEY_TYPES)  # RS256, ES256, EdDSA: never an HMAC algorithm
+VERIFIED_ALGORITHMS = tuple(KEY_TYPES)  # RS256, ES256, EdDSA: never an HMAC algorithm
 
 
 class KeysUnavailable(StoreUnavailable):
@@ -134,9 +134,9 @@ class JWKSClient(PyJWKClient):
             raise InvalidCredentials(
                 "Invalid token: its kid names no signing key the JWKS publishes"
             ) from None
-        if key.key_type == "oct" or key.algorithm_name not in ALGORITHMS:
+        if key.key_type == "oct" or key.algorithm_name not in VERIFIED_ALGORITHMS:
             raise InvalidCredentials(
                 f"Invalid token: the JWKS gives its key the algorithm {key.algorithm_name}; "
-                f"this server verifies {', '.join(ALGORITHMS)} only"
+                f"this server verifies {', '.join(VERIFIED_ALGORITHMS)} only"
             )
         return key

@@ -25,7 +25,7 @@ from flask import Flask, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from sandbox.errors import register_auth_error_handler, register_http_error_handlers
-from sandbox.jwks_client import ALGORITHMS, JWKSClient, KeysUnavailable
+from sandbox.jwks_client import VERIFIED_ALGORITHMS, JWKSClient, KeysUnavailable
 from sandbox.transports.base import challenge
 from sandbox.transports.header import request_credentials
 from strategies.errors import InvalidCredentials
@@ -37,7 +37,7 @@ from strategies.jwt_claims import (
     of_kind,
 )
 
-__all__ = ["ALGORITHMS", "create_resource_server", "resource_server_cli"]
+__all__ = ["VERIFIED_ALGORITHMS", "create_resource_server", "resource_server_cli"]
 
 DEFAULT_REFETCH_INTERVAL = 5.0
 DEFAULT_CACHE_LIFESPAN = 300.0  # what the sandbox's JWKS allows: Cache-Control max-age=300
