@@ -56,7 +56,7 @@ def whole_number(flag: str, default: int, text: str) -> Callable[[Decorated], De
 @main.command()
 @click.option("--strategy", type=click.Choice(registry.names()), help="Overrides AUTH_STRATEGY.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve(strategy: str | None, host: str, port: int) -> None:
     """Serve the app with werkzeug's development server (use gunicorn for load)."""
     app = create_app({"AUTH_STRATEGY": strategy} if strategy else None)

@@ -163,7 +163,7 @@ def register_error_handlers(app: Flask) -> None:
     help="The JWK Set to verify with, e.g. http://127.0.0.1:5000/.well-known/jwks.json",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--refetch-interval",
     type=click.FloatRange(min=0, min_open=True),

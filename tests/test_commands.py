@@ -465,3 +465,14 @@ def test_a_database_made_before_token_generations_keeps_working(environment):
     assert can_log_in("carol", "an old password")
     changed = run("users", "passwd", "carol", "--password-stdin", input="a new password\n")
     assert changed.exit_code == 0 and "now 1" in changed.output
+
+
+@pytest.mark.parametrize(
+    "command", [["serve"], ["resource-server", "--jwks", "http://127.0.0.1:1/"]]
+)
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_port_outside_1_to_65535_is_refused(command, port):
+    result = CliRunner().invoke(main, [*command, "--port", port])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--port'" in result.output
+    assert "1<=x<=65535" in result.output

@@ -154,3 +154,13 @@ def test_a_rotation_with_the_old_public_key_publishes_both(tmp_path):
         JWT_VERIFY_KEY_FILES=str(tmp_path / "old.pem.pub"),
     )
     assert len(app.test_client().get("/.well-known/jwks.json").get_json()["keys"]) == 2
+
+
+def test_the_rotation_example_writes_into_a_keys_folder_it_makes(tmp_path, monkeypatch):
+    # As the README has it, from a fresh checkout where no keys/ folder exists yet.
+    monkeypatch.chdir(tmp_path)
+    result = new_key(Path("keys/2025-01.pem"), "ES256")
+    assert result.exit_code == 0, result.output
+    assert mode(tmp_path / "keys") == 0o700  # only its owner lists the keys
+    assert mode(tmp_path / "keys" / "2025-01.pem") == 0o600
+    assert (tmp_path / "keys" / "2025-01.pem.pub").exists()
