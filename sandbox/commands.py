@@ -24,7 +24,10 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        # A password piped in is not echoed anyway: hiding it would go through getpass, whose
+        # fallback off a terminal prints a GetPassWarning.
+        hide = sys.stdin.isatty()
+        password = click.prompt("Password", hide_input=hide, confirmation_prompt=True)
     return password  # checked by the user store, as every password it hashes
 
 

@@ -476,3 +476,18 @@ def test_a_port_outside_1_to_65535_is_refused(command, port):
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--port'" in result.output
     assert "1<=x<=65535" in result.output
+
+
+@pytest.mark.subprocess
+def test_a_password_piped_to_users_add_is_read_without_a_warning(environment):
+    # Off a terminal nothing echoes the password anyway; getpass's fallback would warn.
+    added = subprocess.run(
+        [BIN / "auth-sandbox", "users", "add", "piper"],
+        input="a piped passphrase\na piped passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Warning" not in added.stderr, added.stderr
+    assert can_log_in("piper", "a piped passphrase")
