@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     redis_url, cluster = settings["REDIS_URL"], settings["REDIS_CLUSTER"]
     with config_errors():
-        check_store_mode(redis_url, cluster)
+        unreachable = check_store_mode(redis_url, cluster)
         login_limits = LoginLimits(
             settings["LOGIN_LIMIT_PER_USER"],
             settings["LOGIN_LIMIT_PER_CLIENT"],
@@ -57,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             cluster,
         )
         store = make_token_store(redis_url, cluster) if strategy.stateful else None
+    if unreachable:  # it may come back: the request path answers 503 until it does
+        app.logger.warning(unreachable)
     strategy.init_app(app, users, store)
     transport = make_transport(strategy, settings, app.instance_path)
     password = strategy if isinstance(strategy, PasswordCredentials) else None

@@ -44,9 +44,6 @@ def write_key_pair(algorithm: str, out: Path) -> tuple[Path, Path, str]:
     key = KEY_TYPES[algorithm].make()
     public_key = key.public_key()
     try:
-        # A folder of its own for the keys (`--out keys/2025-01.pem` in a fresh checkout),
-        # that only its owner can list.
-        out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _create(out, private_pem(key), PRIVATE_MODE)
     except FileExistsError:
         raise KeyFileError(f"{out} already exists; a key file is never overwritten") from None

@@ -159,18 +159,19 @@ def cluster_enabled(client: Redis) -> bool:
     return cast(dict, client.info("cluster")).get("cluster_enabled") == 1
 
 
-def check_store_mode(redis_url: str | None, cluster: bool) -> None:
+def check_store_mode(redis_url: str | None, cluster: bool) -> str | None:
     """Stop the start, as a SettingError, where REDIS_CLUSTER does not match REDIS_URL.
 
     With REDIS_CLUSTER, REDIS_URL must name a node (TCP, database 0) that answers as a
     node of a cluster that holds slots: the client asks it for the others. Without, a
     Redis that answers as a cluster node would refuse the other nodes' keys (MOVED);
-    one that does not answer now is left to the request path (503 until it does).
+    one that does not answer now is left to the request path (503 until it does), and
+    the line returned warns of it.
     """
     if redis_url is None:
         if cluster:
             raise SettingError("REDIS_CLUSTER=true needs REDIS_URL: one node of the cluster")
-        return
+        return None
     options = parse_url(redis_url)
     if cluster and "path" in options:
         raise SettingError(
@@ -188,7 +189,11 @@ def check_store_mode(redis_url: str | None, cluster: bool) -> None:
         slots = int(cast(dict, probe.cluster("info"))["cluster_slots_assigned"]) if enabled else 0
     except RedisError as error:
         if not cluster:
-            return
+            return (
+                f"REDIS_URL {shown(redis_url)} cannot be used now ({error}); starting anyway: "
+                "what needs it answers 503 until it does, and the failed-login counts are "
+                "kept in each process meanwhile"
+            )
         if isinstance(error, STORE_DOWN) and not isinstance(error, AuthenticationError):
             raise SettingError(
                 f"REDIS_CLUSTER=true, but nothing answers at REDIS_URL {shown(redis_url)} "
@@ -216,3 +221,4 @@ def check_store_mode(redis_url: str | None, cluster: bool) -> None:
             f"REDIS_URL {shown(redis_url)} is a node of a Redis Cluster (cluster_enabled:1), "
             "which refuses the keys of its other nodes: set REDIS_CLUSTER=true"
         )
+    return None

@@ -2,7 +2,9 @@
 nothing overwritten, and the key starts the app."""
 
 import os
+import shlex
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -156,11 +158,23 @@ def test_a_rotation_with_the_old_public_key_publishes_both(tmp_path):
     assert len(app.test_client().get("/.well-known/jwks.json").get_json()["keys"]) == 2
 
 
-def test_the_rotation_example_writes_into_a_keys_folder_it_makes(tmp_path, monkeypatch):
-    # As the README has it, from a fresh checkout where no keys/ folder exists yet.
-    monkeypatch.chdir(tmp_path)
-    result = new_key(Path("keys/2025-01.pem"), "ES256")
-    assert result.exit_code == 0, result.output
-    assert mode(tmp_path / "keys") == 0o700  # only its owner lists the keys
-    assert mode(tmp_path / "keys" / "2025-01.pem") == 0o600
-    assert (tmp_path / "keys" / "2025-01.pem.pub").exists()
+def rotation_example() -> list[str]:
+    """The README's key-rotation example: its `mkdir` and `keys new` lines, as written."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("### A key rotation, step by step", 1)[1].split("```sh\n", 1)[1]
+    lines = block.split("```", 1)[0].splitlines()
+    return [line for line in lines if line.startswith(("mkdir ", ".venv/bin/auth-sandbox keys"))]
+
+
+def test_the_readme_rotation_example_runs_as_written_in_a_fresh_checkout(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no keys/ folder yet, as in a fresh clone
+    commands = rotation_example()
+    assert commands[0].startswith("mkdir ") and len(commands) == 3, commands
+    subprocess.run(shlex.split(commands[0]), cwd=tmp_path, check=True, timeout=10)
+    assert mode(tmp_path / "keys") == 0o700
+    for line in commands[1:]:
+        result = CliRunner().invoke(main, line.split()[1:])
+        assert result.exit_code == 0, (line, result.output)
+    for name in ("2025-01.pem", "2025-07.pem"):
+        assert mode(tmp_path / "keys" / name) == 0o600
+        assert (tmp_path / "keys" / f"{name}.pub").exists()

@@ -116,3 +116,22 @@ def test_an_outage_is_a_prompt_503_for_a_store_and_nothing_for_the_others(make_a
     assert client.get("/healthz").status_code == 200
     fresh = auth_header(client.post("/token", json=CREDENTIALS).get_json())
     assert client.get("/protected", headers=fresh).status_code == 200
+
+
+def test_a_start_while_redis_is_down_warns_in_one_line_and_goes_on(make_app, caplog):
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: refused
+    with caplog.at_level("WARNING"):
+        app = make_app(REDIS_URL=url)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"REDIS_URL {url} cannot be used now (")
+    assert "\n" not in warnings[0]
+    # It started, and answers as it does whenever its store is down.
+    health = app.test_client().get("/healthz")
+    assert health.status_code == (503 if extensions.strategy(app).stateful else 200)
+
+
+def test_a_start_with_redis_up_says_nothing(make_app, caplog):
+    with caplog.at_level("WARNING"):
+        make_app(REDIS_URL="redis://127.0.0.1:6379/15")
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
