@@ -15,6 +15,7 @@ from rich.console import Console
 
 from benchmarks.compare.report import FORMATS, render, write_outputs
 from benchmarks.compare.runner import run_comparison
+from benchmarks.harness.redis_server import StoreUnreachable
 from benchmarks.scale import ScaleError
 from benchmarks.scale import report as scale_report
 from benchmarks.scale.runner import plan, run_scale
@@ -77,8 +78,11 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float, brows
     """Measure every strategy and weigh the lesson's claims (the main job)."""
     selected = select_strategies(strategies)
     progress = Console(stderr=True)
-    with progress.status("measuring") as status:
-        comparison = run_comparison(selected, budget, progress=status.update, browser=browser)
+    try:
+        with progress.status("measuring") as status:
+            comparison = run_comparison(selected, budget, progress=status.update, browser=browser)
+    except StoreUnreachable as error:
+        raise click.ClickException(str(error)) from None
     render(comparison, fmt, Console(width=None if sys.stdout.isatty() else 200))
     for path in write_outputs(comparison, output):
         progress.print(f"wrote {path}")
@@ -145,7 +149,7 @@ def bench(output: Path, strategies: str | None, **options: Any) -> None:
     try:
         with progress.status("starting") as status:
             results = run_bench(Options(strategies=selected, **options), outdir, status.update)
-    except BenchError as error:
+    except (BenchError, StoreUnreachable) as error:
         raise click.ClickException(str(error)) from None
     for path in report.write(results, outdir):
         progress.print(f"wrote {path}")

@@ -22,6 +22,7 @@ from benchmarks.compare.report import render, to_csv, to_json, to_markdown
 from benchmarks.compare.store_use import LIMITS
 from benchmarks.compare.subject import Subject
 from benchmarks.compare.topics import TOPICS
+from benchmarks.harness.processes import free_port
 from benchmarks.harness.round_trips import OTHER
 from benchmarks.load.plan import Options, plan
 from sandbox.cli import main
@@ -484,3 +485,24 @@ def test_a_store_that_kept_tokens_themselves_would_yield_them_in_a_dump(subject_
     assert leak_yields(subject)["accepted"] == 0
     store.set(prefix + "kept-raw", subject.issued["token"])
     assert leak_yields(subject)["accepted"] >= 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "--strategies", "basic", "--output", "{out}"],
+        ["bench", "--strategies", "basic", "--duration", "1", "--output", "{out}"],
+    ],
+    ids=["compare", "bench"],
+)
+def test_a_redis_url_that_cannot_be_used_is_one_line_before_anything_runs(
+    command, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [part.format(out=out) for part in command])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: REDIS_URL redis://127.0.0.1:"), lines
+    assert "cannot be used" in lines[0] and "unset REDIS_URL" in lines[0]
+    assert not out.exists()  # no empty results folder left behind

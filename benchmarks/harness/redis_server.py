@@ -19,7 +19,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 from benchmarks.harness.processes import flags, free_port, stop
-from sandbox.store import cluster_enabled
+from sandbox.store import cluster_enabled, shown
 
 
 class RedisServer:
@@ -263,13 +263,20 @@ def delete_keys(client: redis.Redis | RedisCluster, prefix: str) -> int:
     return deleted
 
 
+class StoreUnreachable(RuntimeError):
+    """The Redis a measurement was told to use (REDIS_URL) cannot be used: one line."""
+
+
 def _cluster_node(redis_url: str) -> bool:
-    """Whether the Redis at `redis_url` is a node of a cluster (False when it does not answer:
-    the measurement then finds its store down, as it would)."""
+    """Whether the Redis at `redis_url` is a node of a cluster; StoreUnreachable, before
+    anything is measured or started, when it cannot be asked."""
     client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
     try:
         return cluster_enabled(client)
-    except redis.RedisError:
-        return False
+    except redis.RedisError as error:
+        raise StoreUnreachable(
+            f"REDIS_URL {shown(redis_url)} cannot be used ({error}): start it, or unset "
+            "REDIS_URL to measure on a private redis-server"
+        ) from None
     finally:
         client.close()
