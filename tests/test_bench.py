@@ -636,3 +636,26 @@ def test_the_refresh_scenario_asks_the_strategy_not_its_name(tmp_path):
     assert set(stats["endpoints"]) == {"GET /strategy"}
     assert stats["endpoints"]["GET /strategy"]["failures"] == 2  # one for each user, who stops
     assert "jwt issues no refresh tokens" in failures(tmp_path / "plain")["/strategy"]
+
+
+def test_a_run_too_short_to_judge_says_so_instead_of_missed():
+    # --duration 3: no steady-state window past the logins, whose hashes read as requests.
+    bench = summarize(
+        {
+            "rounds": [
+                [
+                    measured(BASELINE, 1000, 0.5, steady=False),
+                    measured("bearer", 30, 24.0, steady=False),
+                    measured("basic + cache", 900, 0.55),
+                ]
+            ],
+            "skipped": [],
+        }
+    )
+    lines = table(bench)
+    assert (
+        "- bearer: too short to judge (no steady-state window past the logins, whose password "
+        "hashes would count as requests): run with a longer --duration"
+    ) in lines
+    assert not [line for line in lines if line.startswith("- bearer") and "MISSED" in line]
+    assert [c["target"] for c in bench["checks"]] == ["basic + cache", "basic + cache"]

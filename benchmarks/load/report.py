@@ -17,7 +17,9 @@ from benchmarks.load.summary import (
     REUSE,
     UNTARGETED_ALGORITHMS,
     endpoint,
+    held_to_targets,
     summarize,
+    too_short,
 )
 
 # A peer (the same configuration behind flask-jwt-extended's @jwt_required) within this
@@ -117,6 +119,15 @@ def target_lines(bench: dict[str, Any]) -> list[str]:
         if t.get("signing_algorithm") in UNTARGETED_ALGORITHMS
         and not t.get("peer_of")
         and not t.get("reference")
+    ]
+    held += [
+        (
+            t["target"],
+            f"- {t['target']}: too short to judge (no steady-state window past the logins, "
+            "whose password hashes would count as requests): run with a longer --duration",
+        )
+        for t in bench["targets"]
+        if held_to_targets(t) and too_short(t)
     ]
     order = {t["target"]: place for place, t in enumerate(bench["targets"])}
     return [line for _, line in sorted(held, key=lambda item: order[item[0]])]

@@ -131,12 +131,30 @@ def refresh_check(phase: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def held_to_targets(target: dict[str, Any]) -> bool:
+    """Whether a target's /protected calls are held to the CPU and throughput targets: not the
+    baseline, a refresh phase, a peer, or a key pair whose cost is elsewhere (RS256)."""
+    return not (
+        target["target"] == BASELINE
+        or target.get("reference")
+        or target.get("peer_of")
+        or target.get("signing_algorithm") in UNTARGETED_ALGORITHMS
+    )
+
+
+def too_short(target: dict[str, Any]) -> bool:
+    """Whether it ran too short to be judged: without a steady-state window past the logins,
+    their password hashes count as requests, and every ratio reads high."""
+    return not target.get("steady_window")
+
+
 def checks(target: dict[str, Any]) -> list[dict[str, Any]]:
     if target.get("reference"):  # a refresh phase: not a /protected target of its own
         return refresh_check(target)
-    algorithm = target.get("signing_algorithm")
-    if target.get("peer_of") or algorithm in UNTARGETED_ALGORITHMS:  # see report.target_lines()
+    # Too short a run is said so by report.target_lines(), rather than MISSED.
+    if not held_to_targets(target) or too_short(target):
         return []
+    algorithm = target.get("signing_algorithm")
     max_cpu_ratio = MAX_CPU_RATIO_BY_ALGORITHM.get(algorithm or "", MAX_CPU_RATIO)
     found = []
     if target["cpu_ratio"] is not None:
