@@ -4,11 +4,25 @@ The HTTP-level rules, for every strategy whose token can travel in a cookie; wha
 makes of them (SameSite, scripts, other sites) is in tests/browser.
 """
 
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 
+from benchmarks.harness.processes import free_port
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, ConfigError
-from tests.conftest import production_values, strategies_declaring, strategies_where
+from tests.conftest import (
+    CHEAP_HASH,
+    DEFAULTS,
+    production_values,
+    strategies_declaring,
+    strategies_where,
+)
+from tests.servers import BIN, in_a_process
 
 LOGIN = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
 COOKIE = {"TOKEN_LOCATION": "cookie"}
@@ -169,3 +183,40 @@ def test_refresh_reads_its_cookie_and_needs_the_csrf_token(make_app):
     assert client.get("/protected").status_code == 200
     stranger = make_app(**COOKIE, **REFRESH).test_client()
     assert stranger.post("/token/refresh", headers={"X-CSRF-Token": csrf}).status_code == 401
+
+
+def readme_curl_example() -> tuple[str, list[str]]:
+    """The README's cookie-mode curl lines (a shell script) and the answers it shows."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Where the token travels: `TOKEN_LOCATION=cookie`", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    shown = [line[2:] for line in block.splitlines() if re.fullmatch(r"# (\{.*\}|\d{3})", line)]
+    return block, shown
+
+
+@pytest.mark.subprocess
+def test_the_readme_curl_example_logs_in_calls_and_logs_out_with_the_csrf_header(tmp_path):
+    script, shown = readme_curl_example()
+    port = free_port()
+    env = {  # the embedded store: one process serves
+        **{name: value for name, value in os.environ.items() if name not in DEFAULTS},
+        "AUTH_STRATEGY": "bearer",
+        "TOKEN_LOCATION": "cookie",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "PASSWORD_HASH_METHOD": CHEAP_HASH,
+    }
+    with in_a_process([BIN / "auth-sandbox", "serve", "--port", port], port, env):
+        ran = subprocess.run(
+            ["bash", "-e", "-c", script.replace("127.0.0.1:5000", f"127.0.0.1:{port}")],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert ran.returncode == 0, ran.stderr
+    login, user, status = ran.stdout.replace("}{", "}\n{").splitlines()
+    # The shape the README shows: the same fields, the token in the jar only.
+    assert json.loads(login).keys() == json.loads(shown[0].replace("…", "")).keys()
+    assert json.loads(login)["token"] is None and json.loads(login)["token_type"] == "cookie"
+    assert json.loads(user) == json.loads(shown[1])
+    assert status == shown[2] == "204"
