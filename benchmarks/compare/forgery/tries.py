@@ -7,12 +7,17 @@ from typing import Any
 from benchmarks.compare.subject import Subject
 
 
-def _try(subject: Subject, how: str, make: Callable[..., str], *args: Any) -> dict[str, Any]:
-    """A forged token, `make(*args)`, sent to /protected; the error if it cannot be made."""
+def _try(
+    subject: Subject, how: str, make: Callable[..., str], *args: Any, cannot: str = ""
+) -> dict[str, Any]:
+    """A forged token, `make(*args)`, sent to /protected; if it cannot be made, why: `cannot`,
+    said for a reader, else the error's own message."""
     try:
         forged = make(*args)
     except Exception as error:  # what stops a forger is the finding
-        return {"how": how, "status": None, "error": type(error).__name__}
+        message = str(error).strip().splitlines()
+        why = cannot or (message[0] if message else "it could not be made")
+        return {"how": how, "status": None, "error": why}
     return {"how": how, "status": subject.status(subject.authorization(forged)), "error": None}
 
 

@@ -118,7 +118,17 @@ def _with_published_keys(subject: Subject, keys: list[dict[str, Any]]) -> dict[s
     for jwk in keys:
         kid = {"kid": jwk["kid"]} if "kid" in jwk else {}
         algorithm = jwk.get("alg") or header.get("alg", "its algorithm")
-        signing.append(_try(subject, f"signed {algorithm} with it", _sign_with, jwk, claims, kid))
+        signing.append(
+            _try(
+                subject,
+                f"signed {algorithm} with it",
+                _sign_with,
+                jwk,
+                claims,
+                kid,
+                cannot="the JWK Set holds no private key",
+            )
+        )
         confusion += [
             _try(subject, f"HS256 keyed with its {form}", _confused, jwk, form, claims, kid)
             for form in ("PEM", "JWK")
