@@ -100,8 +100,13 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     report = (outdir / "report.md").read_text()
     assert all(f"| {label} |" in report for label in labels)
     for label in ("jwt + EdDSA", "jwt + ES256"):
-        (line,) = [x for x in report.splitlines() if x.startswith(f"- {label}: server CPU")]
-        assert "x (target <= 1.25x): " in line
+        # Held to their algorithm's target, or, where 3 s left no steady window, said too short.
+        (target,) = [t for t in bench["targets"] if t["target"] == label]
+        if target["steady_window"]:
+            (line,) = [x for x in report.splitlines() if x.startswith(f"- {label}: server CPU")]
+            assert "x (target <= 1.25x): " in line
+        else:
+            assert f"- {label}: too short to judge" in report
     assert "- jwt + RS256: server CPU per request " in report
     assert "(no target: RS256's costly side is its signing at POST /token" in report
     assert "## One-pass verification against flask-jwt-extended's @jwt_required" in report
@@ -654,8 +659,8 @@ def test_a_run_too_short_to_judge_says_so_instead_of_missed():
     )
     lines = table(bench)
     assert (
-        "- bearer: too short to judge (no steady-state window past the logins, whose password "
-        "hashes would count as requests): run with a longer --duration"
+        "- bearer: too short to judge (no steady-state window past the logins, which would "
+        "count as requests): run with a longer --duration"
     ) in lines
     assert not [line for line in lines if line.startswith("- bearer") and "MISSED" in line]
     assert [c["target"] for c in bench["checks"]] == ["basic + cache", "basic + cache"]

@@ -124,7 +124,7 @@ def target_lines(bench: dict[str, Any]) -> list[str]:
         (
             t["target"],
             f"- {t['target']}: too short to judge (no steady-state window past the logins, "
-            "whose password hashes would count as requests): run with a longer --duration",
+            "which would count as requests): run with a longer --duration",
         )
         for t in bench["targets"]
         if held_to_targets(t) and too_short(t)
