@@ -25,6 +25,8 @@ from sandbox.cli import whole_number
 from sandbox.store import a_redis_url
 from strategies import registry
 
+WIDTH = 120
+
 
 def select_strategies(strategies: str | None) -> list[str]:
     """The names given to --strategies, checked; when none, every strategy that loads.
@@ -58,7 +60,7 @@ def select_strategies(strategies: str | None) -> list[str]:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("comparison"),
     show_default=True,
-    help="Where comparison.md, comparison.json and comparison.png are written.",
+    help="Where comparison.md, .html, .json and .png are written.",
 )
 @click.option("--strategies", help="Comma-separated names; default: every registered strategy.")
 @click.option(
@@ -83,7 +85,10 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float, brows
             comparison = run_comparison(selected, budget, progress=status.update, browser=browser)
     except StoreUnreachable as error:
         raise click.ClickException(str(error)) from None
-    render(comparison, fmt, Console(width=None if sys.stdout.isatty() else 200))
+    # The default output is a screen: never wider than 120 columns, narrower where the
+    # terminal is.
+    screen = Console(width=min(Console().width if sys.stdout.isatty() else WIDTH, WIDTH))
+    render(comparison, fmt, screen)
     for path in write_outputs(comparison, output):
         progress.print(f"wrote {path}")
 

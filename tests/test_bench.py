@@ -122,6 +122,9 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     assert all(f"| {label} |" in result.stdout for label in labels)
     for plot in ("throughput.png", "latency.png"):
         assert (outdir / plot).read_bytes().startswith(b"\x89PNG")
+    # The same report as one page, its plots inside it.
+    page = (outdir / "report.html").read_text()
+    assert page.startswith("<!doctype html>") and page.count("data:image/png;base64,") == 2
     assert list((outdir / "raw" / "round1").glob("*_stats.csv"))
 
 

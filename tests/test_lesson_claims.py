@@ -120,7 +120,7 @@ def test_c6_a_jwt_needs_no_store_until_it_is_revocable_or_refreshed(comparison):
         assert store["keys_per_token"] or own(jwt["round_trips"]["request"])
         assert revoked["bytes_per_token"] > 0
         assert not jwt["store_down"]["keeps_working"]
-        assert f"{jwt['strategy']['label']} needs its token store" in evidence
+        assert f"{jwt['strategy']['label']}: needs its token store" in evidence
         assert f"{revoked['bytes_per_token']} B per logged-out login" in evidence
     assert verdict(comparison, "C6") == "holds with a caveat"
 

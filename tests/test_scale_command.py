@@ -40,6 +40,7 @@ def written(output: Path) -> dict[str, Any]:
     """The run's JSON, after checking that the table and the plot are there too."""
     assert (output / "scale.md").read_text().startswith("# auth-sandbox scale")
     assert (output / "scale.png").read_bytes().startswith(PNG)
+    assert "data:image/png;base64," in (output / "scale.html").read_text()
     return json.loads((output / "scale.json").read_text())
 
 

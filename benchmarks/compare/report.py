@@ -7,17 +7,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from benchmarks.browser.summary import matrix_table
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims.weighing import LESSON, OURS
+from benchmarks.compare.overview import TITLE, legend, overview
 from benchmarks.compare.topics import tables
 from benchmarks.harness.writer import write_report
 
 FORMATS = ("table", "markdown", "json", "csv")
-MAX_WORD = 24  # a terminal column of single words this wide is kept whole (a token: 19)
 
 
 def claim_groups(comparison: dict[str, Any]) -> list[tuple[str, list[dict[str, str]]]]:
@@ -28,18 +29,6 @@ def claim_groups(comparison: dict[str, Any]) -> list[tuple[str, list[dict[str, s
         for title, source in groups
         if (claims := [c for c in comparison["claims"] if c["source"] == source])
     ]
-
-
-def _layout(header: str, values: list[str]) -> dict[str, Any]:
-    """A column no wider than its widest value needs (its header may wrap instead); one of
-    single words at least as wide as its header (a shortened token) is never wrapped, so
-    that no word is cut in two."""
-    widest = max((len(line) for value in values for line in value.splitlines()), default=0)
-    single_words = all(len(value.split()) == 1 for value in values)
-    return {
-        "max_width": max(widest, *(len(word) for word in header.split())),
-        "no_wrap": single_words and len(header) <= widest <= MAX_WORD,
-    }
 
 
 BROWSER_TITLE = "Where the browser keeps the token, attacked in Chromium"
@@ -54,25 +43,30 @@ def browser_lines(comparison: dict[str, Any]) -> list[str]:
 
 
 def render_table(comparison: dict[str, Any], console: Console) -> None:
-    for topic, rows in tables(comparison):
-        table = Table(title=topic.title, caption=topic.note or None, show_lines=True)
-        table.add_column("", no_wrap=True)
-        for index, (header, _) in enumerate(topic.columns, 1):
-            table.add_column(header, overflow="fold", **_layout(header, [r[index] for r in rows]))
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
-    console.print(BROWSER_TITLE, style="italic")
-    for line in browser_lines(comparison):
-        console.print(line, markup=False, highlight=False)
+    """The overview and a line per claim: what a reader decides by, in a screen."""
+    headers, rows = overview(comparison)
+    table = Table(title=TITLE, caption=legend(), caption_justify="left", box=box.SIMPLE)
+    table.add_column(headers[0], no_wrap=True)
+    for header in headers[1:]:
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    verdict_width = max((len(c["verdict"]) for c in comparison["claims"]), default=0)
     for title, group in claim_groups(comparison):
-        claims = Table(title=title, show_lines=True)
-        for column in ("", "claim", "verdict", "evidence"):
-            claims.add_column(column)
+        console.print(title, style="bold")
+        claims = Table(box=None, show_header=False, padding=(0, 1))
+        claims.add_column(no_wrap=True, min_width=3)  # the widest id: C10
+        claims.add_column(no_wrap=True, min_width=verdict_width)
+        claims.add_column()
         for claim in group:
-            claims.add_row(claim["id"], claim["claim"], claim["verdict"], claim["evidence"])
+            claims.add_row(claim["id"], claim["verdict"], f"{claim['claim']} — {claim['reason']}")
         console.print(claims)
-    console.print(_environment_line(comparison))
+    console.print(
+        "Every table, each claim's evidence and how each cell was measured: --format markdown, "
+        "and the files written below."
+    )
+    console.print(_environment_line(comparison), highlight=False)
 
 
 def _environment_line(comparison: dict[str, Any]) -> str:
@@ -89,8 +83,15 @@ def _markdown_row(values: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def overview_markdown(comparison: dict[str, Any]) -> list[str]:
+    """The overview as a Markdown table, and its legend."""
+    headers, rows = overview(comparison)
+    lines = [_markdown_row(headers), _markdown_row(["---"] * len(headers))]
+    return [*lines, *(_markdown_row(row) for row in rows), "", legend()]
+
+
 def to_markdown(comparison: dict[str, Any]) -> str:
-    lines: list[str] = []
+    lines = [f"**{TITLE}**", "", *overview_markdown(comparison), ""]
     for topic, rows in tables(comparison):
         headers = ["", *(header for header, _ in topic.columns)]
         lines += [f"**{topic.title}**", ""]
@@ -100,13 +101,14 @@ def to_markdown(comparison: dict[str, Any]) -> str:
     lines += [f"**{BROWSER_TITLE}**", "", *browser_lines(comparison), ""]
     for title, group in claim_groups(comparison):
         lines += [f"**{title}**", ""]
-        lines += [_markdown_row(["", "claim", "verdict", "evidence"]), _markdown_row(["---"] * 4)]
+        headers = ["", "claim", "verdict", "why", "evidence"]
+        lines += [_markdown_row(headers), _markdown_row(["---"] * len(headers))]
         lines += [
-            _markdown_row([c["id"], c["claim"], f"**{c['verdict']}**", c["evidence"]])
+            _markdown_row([c["id"], c["claim"], f"**{c['verdict']}**", c["reason"], c["evidence"]])
             for c in group
         ]
         lines += [""]
-    lines += [_environment_line(comparison)]
+    lines += ["![Token size and request cost](comparison.png)", "", _environment_line(comparison)]
     return "\n".join(lines) + "\n"
 
 

@@ -36,6 +36,15 @@ def c11_in_the_browser(claim: Claim, browser: dict[str, Any]) -> Claim:
     safer = [v["readable"] for p, v in verdicts if p != "localStorage"]
     # The advice picks the one place an injected script reads outright.
     worst = any(exposed) and not all(safer)
+    reason = (
+        f"In Chromium an injected script read a token in localStorage in "
+        f"{count('localStorage', 'readable')} cases, captured one in memory in "
+        f"{count('memory', 'capturable')}, and read an HttpOnly cookie in "
+        f"{count('cookie', 'readable')}."
+    )
     return replace(
-        claim, evidence=evidence + claim.evidence, verdict=WRONG if worst else claim.verdict
+        claim,
+        verdict=WRONG if worst else claim.verdict,
+        reason=reason,
+        evidence=evidence + claim.evidence,
     )

@@ -18,32 +18,42 @@ from benchmarks.compare.claims.weighing import (
     of_kind,
     own,
     own_round_trips,
+    shared,
     window,
 )
 
 
 def a1(results: Results) -> Claim | None:
-    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+    def weigh(r: dict[str, Any]) -> tuple[str, str]:
         logout = r["revocation"]["logout"]
         access, refresh = logout["access"], logout["refresh"]
         if access["refused"]:
             revoked = r["store"]["revoked"] or {"bytes_per_token": 0}
             evidence = (
-                f"{name}: logout answers {logout['status']} and the token is refused from the "
+                f"logout answers {logout['status']} and the token is refused from the "
                 f"next request (0 s), at the price of "
                 f"{own_round_trips(r, 'request', 'request')} and "
                 f"{revoked['bytes_per_token']} B per logged-out login."
             )
             return evidence, WRONG
         evidence = (
-            f"{name}: logout answers {logout['status']} and the token is still accepted, for "
+            f"logout answers {logout['status']} and the token is still accepted, for "
             f"{window(access)} more (what is left of its expires_in, an upper bound)"
         )
         if refresh is not None and refresh["refused"]:
             return evidence + "; only its refresh token is refused at once (0 s).", CAVEAT
         return evidence + ".", HOLDS
 
-    claim = each_of_kind(results, SIGNED_JSON, "A1", "A JWT cannot be logged out.", weigh)
+    def reason(signed: Results) -> str:
+        refused = [r for r in signed.values() if r["revocation"]["logout"]["access"]["refused"]]
+        trips = max((sum(own(r["round_trips"]["request"]).values()) for r in refused), default=0)
+        longest = max(r["revocation"]["logout"]["access"]["window_s"] or 0 for r in signed.values())
+        return (
+            f"{len(refused)} of {len(signed)} refuse a logged-out token from the next request, for "
+            f"{trips} Redis round trip per request; the others accept it for ≤{longest} s more."
+        )
+
+    claim = each_of_kind(results, SIGNED_JSON, "A1", "A JWT cannot be logged out.", weigh, reason)
     if claim is None:
         return None
     events = [r["revocation"] for r in of_kind(results, SIGNED_JSON).values()]
@@ -66,10 +76,10 @@ def a2(results: Results) -> Claim | None:
     alone = {n: r for n, r in refreshed.items() if not own(r["round_trips"]["request"])}
     alone = alone or refreshed
 
-    def describe(name: str, r: dict[str, Any]) -> str:
+    def describe(r: dict[str, Any]) -> str:
         logout, reuse = r["revocation"]["logout"], r["revocation"]["refresh_token_reuse"]
         text = (
-            f"{name} (access tokens of {r['expiry']['expires_in']} s, refresh tokens of "
+            f"(access tokens of {r['expiry']['expires_in']} s, refresh tokens of "
             f"{r['refresh']['refresh_expires_in']} s) — how long its tokens still worked after "
             f"a logout: refresh token {window(logout['refresh'])}, access token "
             f"{window(logout['access'])}; after a spent refresh token was sent again: refresh "
@@ -82,17 +92,28 @@ def a2(results: Results) -> Claim | None:
             )
         return text
 
-    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+    def weigh(r: dict[str, Any]) -> tuple[str, str]:
         events = [r["revocation"]["logout"], r["revocation"]["refresh_token_reuse"]]
         if not all(event["refresh"]["refused"] for event in events):
-            return describe(name, r), WRONG
+            return describe(r), WRONG
         if all(event["access"]["refused"] for event in events):
-            return describe(name, r), HOLDS
-        return describe(name, r), CAVEAT
+            return describe(r), HOLDS
+        return describe(r), CAVEAT
 
-    claim = each_of(alone, "A2", "Refresh tokens make JWTs revocable.", weigh)
+    def reason(weighed: Results) -> str:
+        r = next(iter(weighed.values()))
+        access = r["revocation"]["logout"]["access"]
+        return (
+            f"A logout refuses the refresh token at once, but its access token still works for "
+            f"{window(access)}: refresh tokens shorten the window, they do not close it."
+            if not access["refused"]
+            else "A logout refuses the refresh token and its access token at once."
+        )
+
+    claim = each_of(alone, "A2", "Refresh tokens make JWTs revocable.", weigh, reason)
     assert claim is not None  # `alone` is never empty
-    evidence = [claim.evidence, *(describe(n, r) for n, r in refreshed.items() if n not in alone)]
+    others = {n: (describe(r), "") for n, r in refreshed.items() if n not in alone}
+    evidence = [claim.evidence, *([shared(others)] if others else [])]
     evidence.append("(≤: what was left of the token's life, an upper bound.)")
     without = [r["expiry"]["expires_in"] for n, r in signed.items() if n not in refreshed]
     shortest = max(r["expiry"]["expires_in"] for r in alone.values())
@@ -137,8 +158,12 @@ def a3(results: Results) -> Claim | None:
     return Claim(
         "A3",
         "Revoking JWTs means storing every token, as with opaque tokens.",
-        " ".join(evidence),
         WRONG if lean else HOLDS,
+        f"A denylist stores revoked logins, not issued tokens: nothing per live login for "
+        f"{len(lean)} of {len(revocable)} JWT configurations that can log out."
+        if lean
+        else "Every JWT configuration that can log out stores something per live login.",
+        " ".join(evidence),
         OURS,
     )
 
@@ -161,12 +186,21 @@ def a4(results: Results) -> Claim | None:
         n: r for n, r in of_kind(results, SIGNED_JSON).items() if r["verifier_forgery"]["measured"]
     }
 
-    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+    def weigh(r: dict[str, Any]) -> tuple[str, str]:
         forgery = r["verifier_forgery"]
-        evidence = f"{name} ({algorithm(r, size=False)}): {forgery['holds']}; {forgery['how']}."
+        evidence = f"{algorithm(r, size=False)}: {forgery['holds']}; {forgery['how']}."
         return evidence, HOLDS if forgery["can_forge"] else WRONG
 
-    claim = each_of(measured, "A4", "A service that can verify a JWT can also forge one.", weigh)
+    def reason(verified: Results) -> str:
+        forged = [r for r in verified.values() if r["verifier_forgery"]["can_forge"]]
+        return (
+            f"Only with a shared secret ({len(forged)} of {len(verified)}): a verifier that holds "
+            "a public key (the JWK Set) made no token that was accepted."
+        )
+
+    claim = each_of(
+        measured, "A4", "A service that can verify a JWT can also forge one.", weigh, reason
+    )
     if claim is None:
         return None
     leaked = [r["leak_yields"] for r in measured.values() if r["leak_yields"]["measured"]]
@@ -198,24 +232,37 @@ def a5(results: Results) -> Claim | None:
     def ms(r: dict[str, Any], step: str) -> float:
         return r["cost"][step]["median_ms"]
 
-    def weigh(name: str, r: dict[str, Any]) -> tuple[str, str]:
+    def weigh(r: dict[str, Any]) -> tuple[str, str]:
         size = r["token"]["bytes"] / reference["token"]["bytes"]
         sign = ms(r, "sign") / ms(reference, "sign")
         verify = ms(r, "authenticate") / ms(reference, "authenticate")
         evidence = (
-            f"{name} ({algorithm(r)}): {r['token']['bytes']} B, {size:.1f}×; signs in "
+            f"{algorithm(r)}: {r['token']['bytes']} B, {size:.1f}×; signs in "
             f"{ms(r, 'sign'):.3f} ms, {sign:.1f}×; verifies in {ms(r, 'authenticate'):.3f} ms, "
             f"{verify:.1f}×."
         )
         bigger, slower = size > 1, sign > 1
         return evidence, HOLDS if bigger and slower else CAVEAT if bigger or slower else WRONG
 
+    def reason(signed: Results) -> str:
+        def span(ratios: list[float]) -> str:
+            return f"{min(ratios):.1f}–{max(ratios):.1f}×"
+
+        sizes = [r["token"]["bytes"] / reference["token"]["bytes"] for r in signed.values()]
+        signs = [ms(r, "sign") / ms(reference, "sign") for r in signed.values()]
+        return (
+            f"Against {reference_name}: {span(sizes)} the size and {span(signs)} the time to "
+            f"sign ({', '.join(algorithms)})."
+        )
+
+    algorithms = [algorithm(r, size=False) for r in public.values()]
     claim = each_of(
         public,
         "A5",
         "A JWT signed with a private key is bigger and slower to make than one signed with a "
         "shared secret.",
         weigh,
+        reason,
     )
     assert claim is not None  # `public` is never empty
     sizes = {r["token"]["signature"]["algorithm"]: r["token"]["bytes"] for r in public.values()}

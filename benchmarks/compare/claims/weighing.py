@@ -2,9 +2,9 @@
 strategy of a kind, and the phrases its evidence is made of (keys, how long a token still
 worked, round trips, what a strategy needs of its token store)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks.compare.store_use import LIMITS
 from benchmarks.harness.round_trips import OTHER
@@ -12,15 +12,23 @@ from benchmarks.harness.round_trips import OTHER
 HOLDS, CAVEAT, WRONG = "holds", "holds with a caveat", "wrong"
 LESSON, OURS = "the lesson", "not the lesson's: auth-sandbox's own"
 Results = dict[str, dict[str, Any]]
-Weigh = Callable[[str, dict[str, Any]], tuple[str, str]]  # (name, result) -> (evidence, verdict)
+# A result -> (evidence, verdict): a sentence that names no configuration, so that the
+# configurations it is true of can share it.
+Weigh = Callable[[dict[str, Any]], tuple[str, str]]
+T = TypeVar("T")
+REASON_CHARS = 160  # a reason fits two terminal lines
 
 
 @dataclass(frozen=True)
 class Claim:
+    """A claim, its verdict, the reason in a sentence (the terminal's) and the whole evidence
+    (the reports')."""
+
     id: str
     claim: str
-    evidence: str
     verdict: str
+    reason: str
+    evidence: str
     source: str = LESSON
 
 
@@ -28,33 +36,67 @@ def of_kind(results: Results, kind: str) -> Results:
     return {name: r for name, r in results.items() if r["token"]["kind"] == kind}
 
 
+def names(labels: Iterable[str]) -> str:
+    return ", ".join(labels)
+
+
+def grouped(values: dict[str, T]) -> dict[T, list[str]]:
+    """The configurations that share each value, values in the order first met."""
+    groups: dict[T, list[str]] = {}
+    for name, value in values.items():
+        groups.setdefault(value, []).append(name)
+    return groups
+
+
+def tally(results: Results, fact: Callable[[dict[str, Any]], Any]) -> str:
+    """ "signed JSON (JWT) 7, encoded credentials 2": how many of `results` share each value."""
+    groups = grouped({name: fact(r) for name, r in results.items()})
+    return ", ".join(f"{value} {len(group)}" for value, group in groups.items())
+
+
+def shared(weighed: dict[str, tuple[str, str]]) -> str:
+    """Each evidence sentence once, after the configurations it is true of ("jwt, jwt +
+    RS256: …"), in the order they were measured."""
+    groups = grouped({name: sentence for name, (sentence, _) in weighed.items()})
+    return " ".join(f"{names(group)}: {sentence}" for sentence, group in groups.items())
+
+
 def each_of_kind(
-    results: Results, kind: str, claim_id: str, claim: str, weigh: Weigh
+    results: Results,
+    kind: str,
+    claim_id: str,
+    claim: str,
+    weigh: Weigh,
+    reason: Callable[[Results], str],
 ) -> Claim | None:
     """A claim weighed on every measured strategy of `kind` (several columns may share one).
-
-    `weigh(name, result)` gives (evidence, verdict) for one strategy; where their
-    verdicts differ, the claim holds with a caveat. None if none of `kind` was measured.
-    """
-    return each_of(of_kind(results, kind), claim_id, claim, weigh)
+    None if none of `kind` was measured."""
+    return each_of(of_kind(results, kind), claim_id, claim, weigh, reason)
 
 
-def each_of(results: Results, claim_id: str, claim: str, weigh: Weigh) -> Claim | None:
-    """A claim weighed on each of `results`; where their verdicts differ, it holds with a
-    caveat, and the evidence begins with which way it went for which."""
-    weighed = {name: weigh(name, r) for name, r in results.items()}
+def each_of(
+    results: Results,
+    claim_id: str,
+    claim: str,
+    weigh: Weigh,
+    reason: Callable[[Results], str],
+) -> Claim | None:
+    """A claim weighed on each of `results`: `weigh` gives one's (evidence, verdict), and
+    `reason(results)` the claim's reason. Where their verdicts differ, the claim holds with
+    a caveat, and the evidence begins with which way it went for which."""
+    weighed = {name: weigh(r) for name, r in results.items()}
     if not weighed:
         return None
-    evidence = " ".join(evidence for evidence, _ in weighed.values())
+    evidence = shared(weighed)
     verdicts = {verdict for _, verdict in weighed.values()}
     if len(verdicts) == 1:
-        return Claim(claim_id, claim, evidence, verdicts.pop())
+        return Claim(claim_id, claim, verdicts.pop(), reason(results), evidence)
     split = "; ".join(
-        f"{verdict}: {', '.join(n for n, (_, v) in weighed.items() if v == verdict)}"
+        f"{verdict}: {names(n for n, (_, v) in weighed.items() if v == verdict)}"
         for verdict in (HOLDS, CAVEAT, WRONG)
         if verdict in verdicts
     )
-    return Claim(claim_id, claim, f"By strategy — {split}. {evidence}", CAVEAT)
+    return Claim(claim_id, claim, CAVEAT, reason(results), f"By strategy — {split}. {evidence}")
 
 
 def keys(count: float) -> str:
