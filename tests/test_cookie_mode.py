@@ -185,18 +185,18 @@ def test_refresh_reads_its_cookie_and_needs_the_csrf_token(make_app):
     assert stranger.post("/token/refresh", headers={"X-CSRF-Token": csrf}).status_code == 401
 
 
-def readme_curl_example() -> tuple[str, list[str]]:
-    """The README's cookie-mode curl lines (a shell script) and the answers it shows."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Where the token travels: `TOKEN_LOCATION=cookie`", 1)[1]
+def tutorial_curl_example() -> tuple[str, list[str]]:
+    """The tutorial's cookie-mode curl lines (a shell script) and the answers it shows."""
+    tutorial = (Path(__file__).parent.parent / "docs" / "tutorial.md").read_text()
+    section = tutorial.split("## Where the token travels: `TOKEN_LOCATION=cookie`", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     shown = [line[2:] for line in block.splitlines() if re.fullmatch(r"# (\{.*\}|\d{3})", line)]
     return block, shown
 
 
 @pytest.mark.subprocess
-def test_the_readme_curl_example_logs_in_calls_and_logs_out_with_the_csrf_header(tmp_path):
-    script, shown = readme_curl_example()
+def test_the_tutorial_curl_example_logs_in_calls_and_logs_out_with_the_csrf_header(tmp_path):
+    script, shown = tutorial_curl_example()
     port = free_port()
     env = {  # the embedded store: one process serves
         **{name: value for name, value in os.environ.items() if name not in DEFAULTS},
@@ -215,7 +215,7 @@ def test_the_readme_curl_example_logs_in_calls_and_logs_out_with_the_csrf_header
         )
     assert ran.returncode == 0, ran.stderr
     login, user, status = ran.stdout.replace("}{", "}\n{").splitlines()
-    # The shape the README shows: the same fields, the token in the jar only.
+    # The shape the tutorial shows: the same fields, the token in the jar only.
     assert json.loads(login).keys() == json.loads(shown[0].replace("…", "")).keys()
     assert json.loads(login)["token"] is None and json.loads(login)["token_type"] == "cookie"
     assert json.loads(user) == json.loads(shown[1])

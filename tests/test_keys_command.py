@@ -2,6 +2,7 @@
 nothing overwritten, and the key starts the app."""
 
 import os
+import re
 import shlex
 import stat
 import subprocess
@@ -158,23 +159,42 @@ def test_a_rotation_with_the_old_public_key_publishes_both(tmp_path):
     assert len(app.test_client().get("/.well-known/jwks.json").get_json()["keys"]) == 2
 
 
-def rotation_example() -> list[str]:
-    """The README's key-rotation example: its `mkdir` and `keys new` lines, as written."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    block = readme.split("### A key rotation, step by step", 1)[1].split("```sh\n", 1)[1]
+def rotation_example() -> tuple[list[str], list[str]]:
+    """The docs' key-rotation example: its `mkdir` and `keys new` lines, as written, and what
+    it shows the first `keys new` print (its `# wrote`, `# next:`, `# a rotation:` lines)."""
+    page = (Path(__file__).parent.parent / "docs" / "operations" / "keys.md").read_text()
+    block = page.split("## A key rotation, step by step", 1)[1].split("```sh\n", 1)[1]
     lines = block.split("```", 1)[0].splitlines()
-    return [line for line in lines if line.startswith(("mkdir ", ".venv/bin/auth-sandbox keys"))]
+    commands = [
+        line for line in lines if line.startswith(("mkdir ", ".venv/bin/auth-sandbox keys"))
+    ]
+    said = ("# wrote ", "# next: ", "# a rotation: ")
+    shown = [line[2:] for line in lines if line.startswith(said)]
+    return commands, shown
 
 
-def test_the_readme_rotation_example_runs_as_written_in_a_fresh_checkout(tmp_path, monkeypatch):
+def test_the_docs_rotation_example_runs_as_written_in_a_fresh_checkout(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no keys/ folder yet, as in a fresh clone
-    commands = rotation_example()
+    commands, shown = rotation_example()
     assert commands[0].startswith("mkdir ") and len(commands) == 3, commands
     subprocess.run(shlex.split(commands[0]), cwd=tmp_path, check=True, timeout=10)
     assert mode(tmp_path / "keys") == 0o700
+    outputs = []
     for line in commands[1:]:
         result = CliRunner().invoke(main, line.split()[1:])
         assert result.exit_code == 0, (line, result.output)
+        outputs.append(result.output)
     for name in ("2025-01.pem", "2025-07.pem"):
         assert mode(tmp_path / "keys" / name) == 0o600
         assert (tmp_path / "keys" / f"{name}.pub").exists()
+    # The output shown, with the reader's checkout for this one and any kid for the one shown.
+    expected = [
+        re.escape(line.replace("/home/you/auth-sandbox", str(tmp_path))).replace(
+            re.escape("VXsyo6eh…"), r"[\w-]{43}"
+        )
+        for line in shown
+    ]
+    printed = outputs[0].splitlines()
+    assert len(printed) == len(expected) == 4, printed
+    for line, pattern in zip(printed, expected, strict=True):
+        assert re.fullmatch(pattern, line), (line, pattern)

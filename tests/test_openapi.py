@@ -189,8 +189,8 @@ HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 # the subprocess's timeout bounds it (--max-time would fuzz until that time is spent).
 MAX_EXAMPLES = 25
 # Schemathesis takes any 5xx for a server error; 501 is /logout's documented answer where the
-# strategy cannot revoke, and /token/refresh's where it issues no refresh tokens ("Routes" in
-# the README), so that one is expected there.
+# strategy cannot revoke, and /token/refresh's where it issues no refresh tokens
+# (docs/reference/http.md), so that one is expected there.
 CONFIG = """
 hooks = {hooks}
 

@@ -7,9 +7,9 @@ issues tokens or answers 501 (`refresh_tokens`), whether the token store's 503 e
 (`stateful`) and whether a password on every request can earn a 429; the values `/strategy`
 and `/healthz` report (`degraded` on a Redis Cluster), the token store and its key layout
 (`info.x-token-store`), the limits and the version come from the code and the app. What
-each route answers is written once, in `paths_object`, as the README's Routes and Errors
-tables give it; tests/test_openapi.py checks that its paths are exactly the app's routes, and
-holds a live server of every strategy to it with schemathesis.
+each route answers is written once, in `paths_object`, and the docs' HTTP reference is
+written from it (`python -m reference`); tests/test_openapi.py checks that its paths are
+exactly the app's routes, and holds a live server of every strategy to it with schemathesis.
 
 Here: the document, and the token store it describes (`info.x-token-store`); its paths in
 `paths_object`, its components (security scheme, schemas, headers, shared responses) in
