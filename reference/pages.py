@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from reference import command_tables, http_tables, settings_tables
+from reference import command_tables, http_tables, overview_table, settings_tables
 from reference.blocks import Block
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -18,4 +18,5 @@ def blocks(docs: Path = DOCS) -> list[Block]:
         ),
         Block(docs / "reference/http.md", "routes", http_tables.operations),
         Block(docs / "reference/commands.md", "commands", command_tables.reference),
+        Block(docs.parent / "README.md", "overview", overview_table.overview),
     ]
