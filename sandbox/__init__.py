@@ -14,7 +14,7 @@ from sandbox.database import check_reachable, database_uri
 from sandbox.errors import register_error_handlers
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
-from sandbox.store import check_store_mode, make_token_store
+from sandbox.store import check_store_cache, check_store_mode, make_token_store
 from sandbox.transports import make_transport
 from sandbox.users import UserStore, db
 from strategies.capabilities import PasswordCredentials
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     redis_url, cluster = settings["REDIS_URL"], settings["REDIS_CLUSTER"]
     with config_errors():
+        check_store_cache(redis_url, cluster, settings["STORE_CACHE"])
         unreachable = check_store_mode(redis_url, cluster)
         login_limits = LoginLimits(
             settings["LOGIN_LIMIT_PER_USER"],
@@ -56,7 +57,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             settings["REDIS_KEY_PREFIX"],
             cluster,
         )
-        store = make_token_store(redis_url, cluster) if strategy.stateful else None
+        store = (
+            make_token_store(redis_url, cluster, settings["STORE_CACHE"])
+            if strategy.stateful
+            else None
+        )
     if unreachable:  # it may come back: the request path answers 503 until it does
         app.logger.warning(unreachable)
     strategy.init_app(app, users, store)

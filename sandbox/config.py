@@ -21,6 +21,7 @@ from gunicorn.errors import AppImportError
 from sandbox.database import a_database_url
 from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
 from sandbox.store import a_redis_url
+from sandbox.store_cache import SETTINGS as STORE_CACHE_SETTINGS
 from sandbox.transports import SETTINGS as TRANSPORT_SETTINGS
 from sandbox.users import HASH_METHODS, password_hash_method
 from strategies import registry
@@ -52,6 +53,7 @@ APP_SETTINGS: tuple[Setting, ...] = (
         boolean,
     ),
     Setting("REDIS_KEY_PREFIX", "auth-sandbox:", "prefix of every key the sandbox writes in Redis"),
+    *STORE_CACHE_SETTINGS,
     Setting(
         "DATABASE_URL",
         None,

@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 from redis.typing import ScriptTextT
 
+from sandbox.store_cache import TrackedStore
 from strategies.settings import SettingError
 from strategies.token_store import STORE_DOWN, Store, store_down
 
@@ -132,13 +133,36 @@ class ClusterStore(RedisCluster):
         return cast(str, digest)
 
 
-def make_token_store(redis_url: str | None, cluster: bool = False) -> Store:
+def make_token_store(redis_url: str | None, cluster: bool = False, cache: str = "off") -> Store:
     if redis_url is None:
         return fakeredis.FakeRedis(server=fakeredis.FakeServer())
     if cluster:
         with cluster_start_errors(redis_url):
             return ClusterStore.from_url(redis_url, **cluster_client_options())
+    if cache == "tracking":
+        return cast(TrackedStore, TrackedStore.from_url(redis_url, **client_options())).track()
     return Redis.from_url(redis_url, **client_options())
+
+
+def check_store_cache(redis_url: str | None, cluster: bool, cache: str) -> None:
+    """Stop the start, as a SettingError, where STORE_CACHE=tracking cannot keep its promise.
+
+    On a cluster each node would need a tracked connection and a listener of its own, and
+    the slots move: refused rather than half done. The embedded store lives in the one
+    process, so there is nothing to cache.
+    """
+    if cache != "tracking":
+        return
+    if redis_url is None:
+        raise SettingError(
+            "STORE_CACHE=tracking needs REDIS_URL, a Redis 6 or newer: the embedded store "
+            "lives in this process, with nothing to cache"
+        )
+    if cluster:
+        raise SettingError(
+            "STORE_CACHE=tracking is not available with REDIS_CLUSTER=true: use one Redis, "
+            "or STORE_CACHE=off"
+        )
 
 
 @contextmanager
