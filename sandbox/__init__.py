@@ -14,10 +14,15 @@ from sandbox.database import check_reachable, database_uri
 from sandbox.errors import register_error_handlers
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
-from sandbox.store import check_store_cache, check_store_mode, make_token_store
+from sandbox.store import (
+    check_store_cache,
+    check_store_mode,
+    make_token_store,
+    persistence_warning,
+)
 from sandbox.transports import make_transport
 from sandbox.users import UserStore, db
-from strategies.capabilities import PasswordCredentials
+from strategies.capabilities import PasswordCredentials, store_keys
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -62,9 +67,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             if strategy.stateful
             else None
         )
+    strategy.init_app(app, users, store)
     if unreachable:  # it may come back: the request path answers 503 until it does
         app.logger.warning(unreachable)
-    strategy.init_app(app, users, store)
+    elif store is not None and (lost := persistence_warning(redis_url, store_keys(strategy))):
+        app.logger.warning(lost)
     transport = make_transport(strategy, settings, app.instance_path)
     password = strategy if isinstance(strategy, PasswordCredentials) else None
     extensions.install(

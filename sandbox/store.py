@@ -1,7 +1,7 @@
 """The token store: a real Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER), or an
 in-process fakeredis."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, cast
@@ -142,6 +142,26 @@ def make_token_store(redis_url: str | None, cluster: bool = False, cache: str = 
     if cache == "tracking":
         return cast(TrackedStore, TrackedStore.from_url(redis_url, **client_options())).track()
     return Redis.from_url(redis_url, **client_options())
+
+
+def persistence_warning(redis_url: str, kept: Mapping[str, str]) -> str | None:
+    """One line where the Redis at `redis_url` keeps nothing across a restart (no AOF and no
+    RDB save points) while the strategy keeps `kept` there ({prefix: what}); None where it
+    persists, or cannot be asked (CONFIG renamed away, down: check_store_mode warns)."""
+    probe = Redis.from_url(redis_url, **client_options())
+    try:
+        config = cast(dict, probe.config_get("appendonly")) | cast(dict, probe.config_get("save"))
+    except RedisError:
+        return None
+    finally:
+        probe.close()
+    if not kept or config.get("appendonly") != "no" or config.get("save"):
+        return None
+    return (
+        f"REDIS_URL {shown(redis_url)} keeps nothing across a restart (appendonly no, no save "
+        f"points): a restart of it loses the {', '.join(dict.fromkeys(kept.values()))} kept "
+        "there (see the threat model for what each configuration then lets through)"
+    )
 
 
 def check_store_cache(redis_url: str | None, cluster: bool, cache: str) -> None:

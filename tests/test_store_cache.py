@@ -159,3 +159,41 @@ def test_a_store_cache_that_cannot_keep_its_promise_stops_the_start(redis_url, s
     config = {**DEFAULTS, "AUTH_STRATEGY": "bearer", "REDIS_URL": redis_url}
     with pytest.raises(ConfigError, match=says):
         create_app({**config, "STORE_CACHE": "tracking", **settings})
+
+
+@pytest.mark.parametrize(
+    ("settings", "kept"),
+    [
+        ({"AUTH_STRATEGY": "bearer"}, "tokens"),
+        ({"AUTH_STRATEGY": "jwt", "JWT_DENYLIST": "true"}, "denylist"),
+        ({"AUTH_STRATEGY": "jwt", "REFRESH_TOKEN_TTL": "3600"}, "refresh"),
+        ({"AUTH_STRATEGY": "jwt"}, None),
+    ],
+)
+def test_a_store_without_persistence_is_one_warning_at_start(
+    tmp_path, private_redis, caplog, settings, kept
+):
+    def start() -> list[str]:
+        caplog.clear()
+        create_app(
+            {
+                **DEFAULTS,
+                **settings,
+                "REDIS_URL": private_redis.url,
+                "INSTANCE_PATH": str(tmp_path),
+                "PASSWORD_HASH_METHOD": CHEAP_HASH,
+            }
+        )
+        return [r.getMessage() for r in caplog.records if "restart" in r.getMessage()]
+
+    warned = start()  # the test's redis-server runs with --save "" --appendonly no
+    if kept is None:  # a plain JWT keeps nothing in Redis: nothing to lose
+        assert warned == []
+        return
+    (line,) = warned
+    assert "keeps nothing across a restart (appendonly no, no save points)" in line
+    assert kept in line and "\n" not in line
+    store = redis.Redis.from_url(private_redis.url)
+    store.config_set("save", "3600 1")
+    assert start() == []  # it still starts, and says nothing once the store persists
+    store.config_set("save", "")  # a quick stop: nothing to save
