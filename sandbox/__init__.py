@@ -70,7 +70,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     strategy.init_app(app, users, store)
     if unreachable:  # it may come back: the request path answers 503 until it does
         app.logger.warning(unreachable)
-    elif store is not None and (lost := persistence_warning(redis_url, store_keys(strategy))):
+    elif (
+        redis_url
+        and store is not None
+        and (lost := persistence_warning(redis_url, store_keys(strategy)))
+    ):
         app.logger.warning(lost)
     transport = make_transport(strategy, settings, app.instance_path)
     password = strategy if isinstance(strategy, PasswordCredentials) else None

@@ -131,7 +131,8 @@ def test_a_start_while_redis_is_down_warns_in_one_line_and_goes_on(make_app, cap
     assert health.status_code == (503 if extensions.strategy(app).stateful else 200)
 
 
-def test_a_start_with_redis_up_says_nothing(make_app, caplog):
+def test_a_start_with_redis_up_says_nothing_of_an_outage(make_app, caplog):
     with caplog.at_level("WARNING"):
         make_app(REDIS_URL="redis://127.0.0.1:6379/15")
-    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    # This Redis may keep nothing across a restart, which is said (tests/test_store_cache.py).
+    assert not [r for r in caplog.records if "cannot be used" in r.getMessage()]

@@ -1,5 +1,8 @@
 """One strategy's app and test client, with a token from a real login: what compare measures."""
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -7,6 +10,15 @@ from flask.testing import FlaskClient
 
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+
+
+@contextmanager
+def quiet(logger: logging.Logger) -> Iterator[None]:
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
 
 
 class Subject:
@@ -21,8 +33,13 @@ class Subject:
         self.header = self.authorization(self.issued["token"])
 
     def make_app(self, **overrides: Any) -> Flask:
-        """An app of the same instance (same key, same users), with some settings changed."""
-        return create_app({**self.config, **overrides})
+        """An app of the same instance (same key, same users), with some settings changed.
+
+        Its start's warnings are not shown: the comparison's own Redis keeps nothing across
+        a restart on purpose, and says so for every app of every configuration.
+        """
+        with quiet(logging.getLogger("sandbox")):
+            return create_app({**self.config, **overrides})
 
     def login(
         self,
