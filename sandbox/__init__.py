@@ -53,7 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     redis_url, cluster = settings["REDIS_URL"], settings["REDIS_CLUSTER"]
     with config_errors():
-        check_store_cache(redis_url, cluster, settings["STORE_CACHE"])
+        uncached = check_store_cache(redis_url, cluster, settings["STORE_CACHE"])
         unreachable = check_store_mode(redis_url, cluster)
         login_limits = LoginLimits(
             settings["LOGIN_LIMIT_PER_USER"],
@@ -68,6 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             else None
         )
     strategy.init_app(app, users, store)
+    if uncached:
+        app.logger.warning(uncached)
     if unreachable:  # it may come back: the request path answers 503 until it does
         app.logger.warning(unreachable)
     elif (

@@ -164,25 +164,27 @@ def persistence_warning(redis_url: str, kept: Mapping[str, str]) -> str | None:
     )
 
 
-def check_store_cache(redis_url: str | None, cluster: bool, cache: str) -> None:
-    """Stop the start, as a SettingError, where STORE_CACHE=tracking cannot keep its promise.
+def check_store_cache(redis_url: str | None, cluster: bool, cache: str) -> str | None:
+    """Stop the start, as a SettingError, where STORE_CACHE=tracking cannot keep its promise;
+    the line to warn with where it has nothing to do.
 
     On a cluster each node would need a tracked connection and a listener of its own, and
     the slots move: refused rather than half done. The embedded store lives in the one
-    process, so there is nothing to cache.
+    process, where every read is already local: nothing to cache, and nothing to refuse.
     """
     if cache != "tracking":
-        return
-    if redis_url is None:
-        raise SettingError(
-            "STORE_CACHE=tracking needs REDIS_URL, a Redis 6 or newer: the embedded store "
-            "lives in this process, with nothing to cache"
-        )
+        return None
     if cluster:
         raise SettingError(
             "STORE_CACHE=tracking is not available with REDIS_CLUSTER=true: use one Redis, "
             "or STORE_CACHE=off"
         )
+    if redis_url is None:
+        return (
+            "STORE_CACHE=tracking has nothing to cache without REDIS_URL: the embedded store "
+            "lives in this process, and every read of it is already local"
+        )
+    return None
 
 
 @contextmanager

@@ -150,7 +150,6 @@ def test_an_answer_invalidated_while_it_was_read_is_not_kept(redis_url, redis_pr
 @pytest.mark.parametrize(
     ("settings", "says"),
     [
-        ({"REDIS_URL": None}, "STORE_CACHE=tracking needs REDIS_URL"),
         ({"REDIS_CLUSTER": "true"}, "not available with REDIS_CLUSTER=true"),
         ({"STORE_CACHE": "yes"}, "STORE_CACHE"),
     ],
@@ -159,6 +158,17 @@ def test_a_store_cache_that_cannot_keep_its_promise_stops_the_start(redis_url, s
     config = {**DEFAULTS, "AUTH_STRATEGY": "bearer", "REDIS_URL": redis_url}
     with pytest.raises(ConfigError, match=says):
         create_app({**config, "STORE_CACHE": "tracking", **settings})
+
+
+def test_the_embedded_store_has_nothing_to_cache_and_says_so(tmp_path, caplog):
+    config = {**DEFAULTS, "AUTH_STRATEGY": "bearer", "INSTANCE_PATH": str(tmp_path)}
+    client = create_app({**config, "STORE_CACHE": "tracking"}).test_client()
+    (line,) = [r.getMessage() for r in caplog.records if "STORE_CACHE" in r.getMessage()]
+    assert line.startswith("STORE_CACHE=tracking has nothing to cache without REDIS_URL")
+    header = auth_header(login(client))
+    assert client.get("/protected", headers=header).status_code == 200
+    assert client.post("/logout", headers=header).status_code == 204
+    assert client.get("/protected", headers=header).status_code == 401
 
 
 @pytest.mark.parametrize(
