@@ -414,7 +414,8 @@ def test_a_leaked_signing_key_mints_anyone_and_a_dump_mints_no_one(comparison):
         leak, kind = r["leak_yields"], r["token"]["kind"]
         if kind == ENCODED_CREDENTIALS:
             assert leak["leaked"] == USER_TABLE
-            # the demo user, the revocation probes' users (one deleted), the sign-cost user
+            # the demo user, the probe user, the revocation probes' users (one deleted), the
+            # sign-cost user
             assert leak["tried"] >= 4 and leak["accepted"] == 0, label
         elif kind == OPAQUE and r["strategy"]["stateful"]:
             assert leak["leaked"] == TOKEN_STORE

@@ -7,18 +7,28 @@ from flask.testing import FlaskClient
 
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.users import UserStore
+
+# The users compare makes to probe an event (a login, a logout, a revocation, a forgery)
+# are hashed with this: no figure times their logins, and the configured hash (scrypt, a
+# tenth of a second) would make them half of compare's run. The demo user keeps the
+# configured hash, since Basic's timed cells check its password on every request.
+PROBE_HASH = "pbkdf2:sha256:1000"
+PROBE_USERNAME = "compare-probe"
+PROBE_PASSWORD = "compare-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
 
 
 class Subject:
-    """One strategy's app and test client, with a token from a real login."""
+    """One strategy's app and test client, with a token from a real login of the demo user."""
 
     def __init__(self, config: dict[str, Any]):
         self.config = config
         self.app = self.make_app()
         self.client = self.app.test_client()
         self.strategy = extensions.strategy(self.app)
-        self.issued = self.login()
+        self.issued = self.login(username=DEMO_USERNAME, password=DEMO_PASSWORD)
         self.header = self.authorization(self.issued["token"])
+        self.add_user(PROBE_USERNAME, PROBE_PASSWORD)
 
     def make_app(self, **overrides: Any) -> Flask:
         """An app of the same instance (same key, same users), with some settings changed."""
@@ -27,9 +37,10 @@ class Subject:
     def login(
         self,
         client: FlaskClient | None = None,
-        username: str = DEMO_USERNAME,
-        password: str = DEMO_PASSWORD,
+        username: str = PROBE_USERNAME,
+        password: str = PROBE_PASSWORD,
     ) -> dict:
+        """POST /token's answer; by default for the probe user, whose hash is cheap."""
         response = (client or self.client).post(
             "/token", json={"username": username, "password": password}
         )
@@ -37,10 +48,16 @@ class Subject:
             raise RuntimeError(f"login failed: {response.status_code} {response.get_json()}")
         return response.get_json()
 
+    def users(self) -> UserStore:
+        """This instance's user table as `auth-sandbox users` changes it, but new passwords
+        hashed with PROBE_HASH; in an app context."""
+        return UserStore(PROBE_HASH, production=self.config["SANDBOX_ENV"] == "production")
+
     def add_user(self, username: str, password: str) -> None:
-        """A user of this instance's user table, as `auth-sandbox users add` makes one."""
+        """A user of this instance's user table, as `auth-sandbox users add` makes one, but
+        with PROBE_HASH."""
         with self.app.app_context():
-            extensions.users(self.app).add(username, password)
+            self.users().add(username, password)
 
     def authorization(self, token: str) -> dict[str, str]:
         return {"Authorization": f"{self.strategy.scheme} {token}"}

@@ -139,7 +139,7 @@ def _never_logged_in(subject: Subject) -> Someone:
     users = extensions.users(subject.app)
     with subject.app.app_context():
         if users.find(NEVER_LOGGED_IN) is None:
-            users.add(NEVER_LOGGED_IN, PASSWORD)
+            subject.users().add(NEVER_LOGGED_IN, PASSWORD)
         user = users.find(NEVER_LOGGED_IN)
         assert user is not None
         return Someone(user.id, user.username, user.token_generation)
