@@ -13,6 +13,7 @@ from benchmarks.compare.claims import evaluate
 from benchmarks.compare.expiry import expiry
 from benchmarks.compare.measure import measure
 from benchmarks.compare.subject import Subject
+from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import measurement_redis
 from sandbox.config import load_app_settings, throwaway_settings
@@ -74,6 +75,8 @@ def run_comparison(
             "password_hash": settings["PASSWORD_HASH_METHOD"],
             "token_ttl": settings["TOKEN_TTL"],
             "budget_s_per_timing": budget_s,
+            # Each timing's own count is its `samples`.
+            "samples_per_timing": {"at_least": MIN_RUNS, "at_most": MAX_RUNS},
         },
         "strategies": results,
         "browser": attacks,
