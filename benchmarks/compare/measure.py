@@ -26,7 +26,6 @@ from benchmarks.compare.token_attacks import (
     unauthenticated,
 )
 from benchmarks.harness.processes import free_port
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import capabilities
 
 
@@ -112,12 +111,9 @@ REFRESH_FIELDS = ("refresh_token", "refresh_expires_in")  # in POST /token's bod
 
 
 def refresh(subject: Subject) -> dict[str, Any]:
-    """What refresh tokens add to POST /token's body, and whether a refresh works (its round
-    trips are counted with the others', in `round_trips`)."""
-    login = subject.client.post(
-        "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
-    )
-    body, sent = login.get_json(), login.get_data()
+    """What refresh tokens add to the body of the demo user's POST /token, and whether a
+    refresh works (its round trips are counted with the others', in `round_trips`)."""
+    body, sent = subject.issued, subject.issued_body
     without = {field: value for field, value in body.items() if field not in REFRESH_FIELDS}
     with subject.app.app_context():  # the same JSON, as the app writes it, without them
         bare = jsonify(without).get_data()
@@ -128,10 +124,12 @@ def refresh(subject: Subject) -> dict[str, Any]:
         "refresh_token_bytes": len(token.encode()) if token else 0,
         "refresh_expires_in": body.get("refresh_expires_in"),
     }
-    if token is None:
+    # A login of its own: the demo user's tokens stay as the other measurements found them.
+    own = subject.login().get("refresh_token")
+    if own is None:
         status = subject.client.post("/token/refresh", json={"refresh_token": "none"}).status_code
         return result | {"status": status, "offered": False}
-    first = subject.client.post("/token/refresh", json={"refresh_token": token})
+    first = subject.client.post("/token/refresh", json={"refresh_token": own})
     if first.status_code != 200:
         raise RuntimeError(f"a refresh failed with {first.status_code}")
     return result | {"status": first.status_code, "offered": True}

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
@@ -26,7 +27,8 @@ class Subject:
         self.app = self.make_app()
         self.client = self.app.test_client()
         self.strategy = extensions.strategy(self.app)
-        self.issued = self.login(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+        first = self._post_login(self.client, DEMO_USERNAME, DEMO_PASSWORD)
+        self.issued, self.issued_body = first.get_json(), first.get_data()
         self.header = self.authorization(self.issued["token"])
         self.add_user(PROBE_USERNAME, PROBE_PASSWORD)
 
@@ -41,12 +43,13 @@ class Subject:
         password: str = PROBE_PASSWORD,
     ) -> dict:
         """POST /token's answer; by default for the probe user, whose hash is cheap."""
-        response = (client or self.client).post(
-            "/token", json={"username": username, "password": password}
-        )
+        return self._post_login(client or self.client, username, password).get_json()
+
+    def _post_login(self, client: FlaskClient, username: str, password: str) -> TestResponse:
+        response = client.post("/token", json={"username": username, "password": password})
         if response.status_code != 200:
             raise RuntimeError(f"login failed: {response.status_code} {response.get_json()}")
-        return response.get_json()
+        return response
 
     def users(self) -> UserStore:
         """This instance's user table as `auth-sandbox users` changes it, but new passwords
