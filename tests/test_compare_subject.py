@@ -10,6 +10,7 @@ from benchmarks.compare.measure import measure
 from benchmarks.compare.subject import PROBE_HASH, Subject
 from sandbox import users as users_module
 from sandbox.config import DEMO_USERNAME, throwaway_settings
+from tests.conftest import CHEAP_HASH
 
 CONFIGURED = "pbkdf2:sha256:2000"  # a configured hash that PROBE_HASH is not
 
@@ -63,3 +64,10 @@ def test_basic_s_timed_requests_check_the_configured_hash(subject_of, monkeypatc
         timed[cell]["samples"] for cell in ("request", "authenticate", "refused")
     )
     assert set(checked) == {CONFIGURED}
+
+
+@pytest.mark.measures
+def test_the_environment_names_the_configured_hash_and_the_probe_users_own(comparison):
+    environment = comparison["environment"]
+    assert environment["password_hash"] == CHEAP_HASH  # what the fixture configures
+    assert environment["probe_users_password_hash"] == PROBE_HASH

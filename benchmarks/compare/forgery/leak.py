@@ -136,10 +136,10 @@ def _key_files(subject: Subject) -> list[Path]:
 
 def _never_logged_in(subject: Subject) -> Someone:
     """A user of the server's own who has never logged in, named as a token names one."""
-    users = extensions.users(subject.app)
+    users = subject.users()
     with subject.app.app_context():
         if users.find(NEVER_LOGGED_IN) is None:
-            subject.users().add(NEVER_LOGGED_IN, PASSWORD)
+            users.add(NEVER_LOGGED_IN, PASSWORD)
         user = users.find(NEVER_LOGGED_IN)
         assert user is not None
         return Someone(user.id, user.username, user.token_generation)
