@@ -15,6 +15,7 @@ from rich.console import Console
 
 from benchmarks.compare.report import FORMATS, render, write_outputs
 from benchmarks.compare.runner import run_comparison
+from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness.redis_server import StoreUnreachable
 from benchmarks.scale import ScaleError
 from benchmarks.scale import report as scale_report
@@ -66,9 +67,9 @@ def select_strategies(strategies: str | None) -> list[str]:
 @click.option(
     "--budget",
     type=click.FloatRange(min=0.05),
-    default=0.8,
+    default=0.5,
     show_default=True,
-    help="Seconds each timing loop may take.",
+    help=f"Seconds each timing loop may take (at least {MIN_RUNS} runs, at most {MAX_RUNS}).",
 )
 @click.option(
     "--browser",

@@ -17,7 +17,6 @@ from typing import Any
 from benchmarks import anatomy
 from benchmarks.browser.served_app import serve
 from benchmarks.compare.subject import Subject
-from sandbox import extensions
 from sandbox.resource_server import create_resource_server
 from strategies import capabilities
 
@@ -70,7 +69,7 @@ def _after(
 
 def _change_password(subject: Subject, username: str, _header: Headers) -> None:
     with subject.app.app_context():
-        extensions.users(subject.app).set_password(username, NEW_PASSWORD)
+        subject.users().set_password(username, NEW_PASSWORD)
 
 
 def _log_out(subject: Subject, _username: str, header: Headers) -> int:

@@ -17,7 +17,7 @@ from benchmarks.compare.forgery.leak import leak_yields
 from benchmarks.compare.forgery.verifier import verifier_forgery
 from benchmarks.compare.revocation import revocation
 from benchmarks.compare.store_use import round_trips, store_use
-from benchmarks.compare.subject import Subject
+from benchmarks.compare.subject import PROBE_PASSWORD, PROBE_USERNAME, Subject
 from benchmarks.compare.token_attacks import (
     alg_none_token,
     leak,
@@ -26,7 +26,6 @@ from benchmarks.compare.token_attacks import (
     unauthenticated,
 )
 from benchmarks.harness.processes import free_port
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import capabilities
 
 
@@ -83,7 +82,8 @@ def measure(
 
 def token_facts(subject: Subject) -> dict[str, Any]:
     token = subject.issued["token"]
-    second, third = subject.login()["token"], subject.login()["token"]
+    # Three logins of one user (the probe user: the demo user's would each pay its hash).
+    logins = {subject.login()["token"] for _ in range(3)}
     reading = measurable.read_token(subject.strategy, token)
     return {
         "example": anatomy.shorten(token),
@@ -91,7 +91,7 @@ def token_facts(subject: Subject) -> dict[str, Any]:
         "header_bytes": len(subject.header["Authorization"].encode()),
         "kind": reading.kind,
         "alphabet": anatomy.alphabet(token),
-        "new_each_login": len({token, second, third}) == 3,
+        "new_each_login": len(logins) == 3,
         "structure": reading.structure,
         "signature": signature(token),
     }
@@ -111,12 +111,9 @@ REFRESH_FIELDS = ("refresh_token", "refresh_expires_in")  # in POST /token's bod
 
 
 def refresh(subject: Subject) -> dict[str, Any]:
-    """What refresh tokens add to POST /token's body, and whether a refresh works (its round
-    trips are counted with the others', in `round_trips`)."""
-    login = subject.client.post(
-        "/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
-    )
-    body, sent = login.get_json(), login.get_data()
+    """What refresh tokens add to the body of the demo user's POST /token, and whether a
+    refresh works (its round trips are counted with the others', in `round_trips`)."""
+    body, sent = subject.issued, subject.issued_body
     without = {field: value for field, value in body.items() if field not in REFRESH_FIELDS}
     with subject.app.app_context():  # the same JSON, as the app writes it, without them
         bare = jsonify(without).get_data()
@@ -127,10 +124,12 @@ def refresh(subject: Subject) -> dict[str, Any]:
         "refresh_token_bytes": len(token.encode()) if token else 0,
         "refresh_expires_in": body.get("refresh_expires_in"),
     }
-    if token is None:
+    # A login of its own: the demo user's tokens stay as the other measurements found them.
+    own = subject.login().get("refresh_token")
+    if own is None:
         status = subject.client.post("/token/refresh", json={"refresh_token": "none"}).status_code
         return result | {"status": status, "offered": False}
-    first = subject.client.post("/token/refresh", json={"refresh_token": token})
+    first = subject.client.post("/token/refresh", json={"refresh_token": own})
     if first.status_code != 200:
         raise RuntimeError(f"a refresh failed with {first.status_code}")
     return result | {"status": first.status_code, "offered": True}
@@ -141,7 +140,7 @@ def measure_store_outage(subject: Subject) -> dict[str, Any]:
     closed = f"redis://127.0.0.1:{free_port()}/0"
     client = subject.make_app(REDIS_URL=closed, REDIS_CLUSTER=False).test_client()
     protected = subject.status(subject.header, client)
-    login = client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
+    login = client.post("/token", json={"username": PROBE_USERNAME, "password": PROBE_PASSWORD})
     return {
         "protected_status": protected,
         "login_status": login.status_code,

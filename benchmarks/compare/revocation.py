@@ -85,9 +85,8 @@ def logout(login: Login) -> dict[str, Any]:
 
 def password_change(login: Login) -> dict[str, Any]:
     """What `auth-sandbox users passwd` does."""
-    app = login.subject.app
-    with app.app_context():
-        extensions.users(app).set_password(login.username, NEW_PASSWORD)
+    with login.subject.app.app_context():
+        login.subject.users().set_password(login.username, NEW_PASSWORD)
     return {"status": None, "applicable": True} | login.probes()
 
 

@@ -12,7 +12,8 @@ from benchmarks.compare.browser import NOT_ASKED, browser_rows
 from benchmarks.compare.claims import evaluate
 from benchmarks.compare.expiry import expiry
 from benchmarks.compare.measure import measure
-from benchmarks.compare.subject import Subject
+from benchmarks.compare.subject import PROBE_HASH, Subject
+from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import measurement_redis
 from sandbox.config import load_app_settings, throwaway_settings
@@ -72,8 +73,12 @@ def run_comparison(
             "token_store": store.label + ("" if store.url else "; store bytes are estimates"),
             "user_table": "SQLite (temporary file)",
             "password_hash": settings["PASSWORD_HASH_METHOD"],
+            # The users made only to probe an event: no figure times their logins.
+            "probe_users_password_hash": PROBE_HASH,
             "token_ttl": settings["TOKEN_TTL"],
             "budget_s_per_timing": budget_s,
+            # Each timing's own count is its `samples`.
+            "samples_per_timing": {"at_least": MIN_RUNS, "at_most": MAX_RUNS},
         },
         "strategies": results,
         "browser": attacks,

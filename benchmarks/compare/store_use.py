@@ -10,7 +10,7 @@ from redis.exceptions import ResponseError
 from sqlalchemy import event
 from werkzeug.test import TestResponse
 
-from benchmarks.compare.subject import Subject
+from benchmarks.compare.subject import PROBE_PASSWORD, PROBE_USERNAME, Subject
 from benchmarks.harness.round_trips import counting
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
@@ -154,7 +154,7 @@ def round_trips(subject: Subject) -> dict[str, Any]:
         return client.get("/protected", headers=subject.header)
 
     def login() -> TestResponse:
-        return client.post("/token", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD})
+        return client.post("/token", json={"username": PROBE_USERNAME, "password": PROBE_PASSWORD})
 
     request()  # and, with a credential cache, the credentials are remembered from now on
     per_request = _counted(subject, request, "an authenticated request")

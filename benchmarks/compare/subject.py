@@ -7,9 +7,19 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.users import UserStore
+
+# The users compare makes to probe an event (a login, a logout, a revocation, a forgery)
+# are hashed with this: no figure times their logins, and the configured hash (scrypt, a
+# tenth of a second) would make them half of compare's run. The demo user keeps the
+# configured hash, since Basic's timed cells check its password on every request.
+PROBE_HASH = "pbkdf2:sha256:1000"
+PROBE_USERNAME = "compare-probe"
+PROBE_PASSWORD = "compare-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
 
 
 @contextmanager
@@ -22,15 +32,17 @@ def quiet(logger: logging.Logger) -> Iterator[None]:
 
 
 class Subject:
-    """One strategy's app and test client, with a token from a real login."""
+    """One strategy's app and test client, with a token from a real login of the demo user."""
 
     def __init__(self, config: dict[str, Any]):
         self.config = config
         self.app = self.make_app()
         self.client = self.app.test_client()
         self.strategy = extensions.strategy(self.app)
-        self.issued = self.login()
+        first = self._post_login(self.client, DEMO_USERNAME, DEMO_PASSWORD)
+        self.issued, self.issued_body = first.get_json(), first.get_data()
         self.header = self.authorization(self.issued["token"])
+        self.add_user(PROBE_USERNAME, PROBE_PASSWORD)
 
     def make_app(self, **overrides: Any) -> Flask:
         """An app of the same instance (same key, same users), with some settings changed.
@@ -44,20 +56,28 @@ class Subject:
     def login(
         self,
         client: FlaskClient | None = None,
-        username: str = DEMO_USERNAME,
-        password: str = DEMO_PASSWORD,
+        username: str = PROBE_USERNAME,
+        password: str = PROBE_PASSWORD,
     ) -> dict:
-        response = (client or self.client).post(
-            "/token", json={"username": username, "password": password}
-        )
+        """POST /token's answer; by default for the probe user, whose hash is cheap."""
+        return self._post_login(client or self.client, username, password).get_json()
+
+    def _post_login(self, client: FlaskClient, username: str, password: str) -> TestResponse:
+        response = client.post("/token", json={"username": username, "password": password})
         if response.status_code != 200:
             raise RuntimeError(f"login failed: {response.status_code} {response.get_json()}")
-        return response.get_json()
+        return response
+
+    def users(self) -> UserStore:
+        """This instance's user table as `auth-sandbox users` changes it, but new passwords
+        hashed with PROBE_HASH; in an app context."""
+        return UserStore(PROBE_HASH, production=self.config["SANDBOX_ENV"] == "production")
 
     def add_user(self, username: str, password: str) -> None:
-        """A user of this instance's user table, as `auth-sandbox users add` makes one."""
+        """A user of this instance's user table, as `auth-sandbox users add` makes one, but
+        with PROBE_HASH."""
         with self.app.app_context():
-            extensions.users(self.app).add(username, password)
+            self.users().add(username, password)
 
     def authorization(self, token: str) -> dict[str, str]:
         return {"Authorization": f"{self.strategy.scheme} {token}"}

@@ -136,7 +136,7 @@ def _key_files(subject: Subject) -> list[Path]:
 
 def _never_logged_in(subject: Subject) -> Someone:
     """A user of the server's own who has never logged in, named as a token names one."""
-    users = extensions.users(subject.app)
+    users = subject.users()
     with subject.app.app_context():
         if users.find(NEVER_LOGGED_IN) is None:
             users.add(NEVER_LOGGED_IN, PASSWORD)
