@@ -77,6 +77,8 @@ SETTINGS = (
 
 VARIANTS = {
     "denylist": {"JWT_DENYLIST": True},
+    # The denylist check answered from each worker's cache, which Redis keeps exact.
+    "denylist + tracking": {"JWT_DENYLIST": True, "STORE_CACHE": "tracking"},
     "refresh": REFRESH,
     "refresh + denylist": {**REFRESH, "JWT_DENYLIST": True},
     **{algorithm: {"JWT_ALGORITHM": algorithm} for algorithm in KEY_TYPES},

@@ -2,6 +2,7 @@
 the Markdown, and one HTML page beside it."""
 
 import io
+import re
 
 import pytest
 from rich.console import Console
@@ -28,8 +29,9 @@ def test_the_default_output_fits_a_screen_of_120_columns(comparison):
     assert len(lines) <= 85
     text = "\n".join(lines)
     # The overview: a row per configuration, its label whole, and every column.
-    first_cells = [line[:26].strip() for line in lines]
-    assert all(first_cells.count(label) == 1 for label in LABELS)
+    for label in LABELS:
+        row = re.compile(rf"^\s*{re.escape(label)}\s{{2,}}\d+ B\s")
+        assert sum(bool(row.match(line)) for line in lines) == 1, label
     assert all(header in text for header, _, _ in COLUMNS)
     # A claim per line, with its verdict; its evidence is left to the reports.
     for claim in comparison["claims"]:

@@ -52,6 +52,8 @@ def render_table(comparison: dict[str, Any], console: Console) -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    for line in not_measured(comparison):
+        console.print(line, highlight=False)
     verdict_width = max((len(c["verdict"]) for c in comparison["claims"]), default=0)
     for title, group in claim_groups(comparison):
         console.print(title, style="bold")
@@ -90,8 +92,16 @@ def overview_markdown(comparison: dict[str, Any]) -> list[str]:
     return [*lines, *(_markdown_row(row) for row in rows), "", legend()]
 
 
+def not_measured(comparison: dict[str, Any]) -> list[str]:
+    """A line per configuration whose start the store refused, with its reason."""
+    refused = comparison.get("not_measured") or {}
+    return [f"Not measured: {label}. {why}" for label, why in refused.items()]
+
+
 def to_markdown(comparison: dict[str, Any]) -> str:
     lines = [f"**{TITLE}**", "", *overview_markdown(comparison), ""]
+    if refused := not_measured(comparison):
+        lines += [*(f"- {line}" for line in refused), ""]
     for topic, rows in tables(comparison):
         headers = ["", *(header for header, _ in topic.columns)]
         lines += [f"**{topic.title}**", ""]

@@ -1,28 +1,40 @@
 """Run the comparison: every selected strategy and each of its variants, one token store,
 one temporary instance each."""
 
+import logging
 import os
 import platform
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.compare.browser import NOT_ASKED, browser_rows
 from benchmarks.compare.claims import evaluate
 from benchmarks.compare.expiry import expiry
 from benchmarks.compare.measure import measure
+from benchmarks.compare.restart import restarts
 from benchmarks.compare.subject import PROBE_HASH, Subject
 from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import measurement_redis
-from sandbox.config import load_app_settings, throwaway_settings
+from sandbox.config import ConfigError, load_app_settings, throwaway_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 from benchmarks import measurable
 
 UNLIMITED = "1000000 per second"
+
+
+@contextmanager
+def quiet(logger: logging.Logger) -> Iterator[None]:
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
 
 
 def run_comparison(
@@ -39,8 +51,11 @@ def run_comparison(
     with (
         tempfile.TemporaryDirectory(prefix="auth-sandbox-compare-") as workdir,
         measurement_redis(settings["REDIS_URL"], prefix) as store,
+        # The apps' start warnings are not shown: the comparison's own Redis keeps nothing
+        # across a restart on purpose, and would say so for every app it starts.
+        quiet(logging.getLogger("sandbox")),
     ):
-        results, subjects = {}, {}
+        results, subjects, refused = {}, {}, {}
         # Each strategy, then each of its variants, keyed by label ("jwt + denylist").
         for number, (label, name, variant) in enumerate(measurable.configurations(names)):
             config = throwaway_settings(
@@ -53,11 +68,18 @@ def run_comparison(
                 LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
                 **variant,
             )
-            subjects[label] = Subject(config)
+            try:
+                subjects[label] = Subject(config)
+            except ConfigError as error:  # a variant this store refuses (tracking, a cluster)
+                refused[label] = error.message
+                continue
             results[label] = measure(subjects[label], budget_s, progress, label, variant)
         progress("watching every token expire (TOKEN_TTL=1)")
         for label, watched in expiry(subjects).items():
             results[label]["expiry"] = watched
+        progress("restarting a token store of the comparison's own")
+        for label, restarted in restarts(subjects).items():
+            results[label]["restart"] = restarted
     attacks = (
         browser_rows(names, progress, chromium)
         if browser
@@ -81,6 +103,7 @@ def run_comparison(
             "samples_per_timing": {"at_least": MIN_RUNS, "at_most": MAX_RUNS},
         },
         "strategies": results,
+        "not_measured": refused,  # label: the line its start was refused with
         "browser": attacks,
         "claims": evaluate(results, attacks),
     }

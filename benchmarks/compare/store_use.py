@@ -147,7 +147,8 @@ def _counted(subject: Subject, send: Callable[[], TestResponse], what: str) -> d
 def round_trips(subject: Subject) -> dict[str, Any]:
     """Redis round trips (total, by purpose, the commands of each) and user-table queries
     of one authenticated request, one login, one refresh and one logout, each counted the
-    second time it is made; refresh and logout are None where the strategy offers none."""
+    second time it is made (and of a token's very first request); refresh and logout are
+    None where the strategy offers none."""
     client = subject.client
 
     def request() -> TestResponse:
@@ -158,9 +159,15 @@ def round_trips(subject: Subject) -> dict[str, Any]:
 
     request()  # and, with a credential cache, the credentials are remembered from now on
     per_request = _counted(subject, request, "an authenticated request")
+    # A token's first request: what a cache of the store's answers (STORE_CACHE) misses.
+    fresh = subject.authorization(subject.login()["token"])
+    first_request = _counted(
+        subject, lambda: client.get("/protected", headers=fresh), "a token's first request"
+    )
     login()
     return {
         "request": per_request,
+        "first_request": first_request,
         "login": _counted(subject, login, "a login"),
         "refresh": _refresh_round_trips(subject),
         "logout": _logout_round_trips(subject),

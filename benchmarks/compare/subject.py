@@ -1,8 +1,5 @@
 """One strategy's app and test client, with a token from a real login: what compare measures."""
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -19,16 +16,8 @@ from sandbox.users import UserStore
 # configured hash, since Basic's timed cells check its password on every request.
 PROBE_HASH = "pbkdf2:sha256:1000"
 PROBE_USERNAME = "compare-probe"
-PROBE_PASSWORD = "compare-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
-
-
-@contextmanager
-def quiet(logger: logging.Logger) -> Iterator[None]:
-    disabled, logger.disabled = logger.disabled, True
-    try:
-        yield
-    finally:
-        logger.disabled = disabled
+# Its Basic credentials end in base64 padding, as the demo user's do (tamper reads them).
+PROBE_PASSWORD = "compare-probe-pass"  # noqa: S105 - a throwaway instance's throwaway user
 
 
 class Subject:
@@ -45,13 +34,8 @@ class Subject:
         self.add_user(PROBE_USERNAME, PROBE_PASSWORD)
 
     def make_app(self, **overrides: Any) -> Flask:
-        """An app of the same instance (same key, same users), with some settings changed.
-
-        Its start's warnings are not shown: the comparison's own Redis keeps nothing across
-        a restart on purpose, and says so for every app of every configuration.
-        """
-        with quiet(logging.getLogger("sandbox")):
-            return create_app({**self.config, **overrides})
+        """An app of the same instance (same key, same users), with some settings changed."""
+        return create_app({**self.config, **overrides})
 
     def login(
         self,

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from benchmarks import anatomy, measurable
-from benchmarks.compare.subject import Subject
+from benchmarks.compare.subject import PROBE_HASH, Subject
 
 TAMPER_LIMIT = 48
 # A client other than the one that logged in: another loopback address and agent.
@@ -26,10 +26,17 @@ def tamper(subject: Subject) -> dict[str, Any]:
 
     Every change is tried, however slow the strategy (a password hash each for Basic):
     the count depends on the token alone, at most TAMPER_LIMIT, never on the time budget.
+    What a change does depends on the strategy, not on the user nor on the hash of its
+    password: so the token is the probe user's, tried at an app of the same instance whose
+    own hash is the probe users' too, which a Basic guess at an unknown name pays.
     """
-    token, reader = subject.issued["token"], partial(measurable.read_token, subject.strategy)
+    token = subject.login()["token"]
+    reader = partial(measurable.read_token, subject.strategy)
     changes = anatomy.changes(token, TAMPER_LIMIT, reader)
-    tried = [(change, subject.status(subject.authorization(change.token))) for change in changes]
+    client = subject.make_app(PASSWORD_HASH_METHOD=PROBE_HASH).test_client()
+    tried = [
+        (change, subject.status(subject.authorization(change.token), client)) for change in changes
+    ]
     accepted = [change for change, status in tried if status == 200]
     return {
         "tried": len(tried),

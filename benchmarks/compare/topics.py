@@ -7,6 +7,7 @@ from typing import Any
 
 from benchmarks.compare.claims.weighing import keys, window
 from benchmarks.compare.forgery.leak import SIGNING_KEY
+from benchmarks.compare.restart import MODES, reading
 
 
 def _ms(cost: dict, step: str) -> str:
@@ -146,6 +147,10 @@ def _elsewhere(elsewhere: dict | None, event: str) -> str:
 Cell = Callable[[dict[str, Any]], str]
 
 
+def _restarted(mode: str) -> Cell:
+    return lambda r: reading(r["restart"], mode)
+
+
 @dataclass(frozen=True)
 class Topic:
     """One table: a row per strategy (and variant), a column per measurement."""
@@ -217,6 +222,13 @@ TOPICS = [
         "Keys and bytes a login adds to the token store (Redis MEMORY USAGE, or an estimate "
         "without a real Redis), averaged over many logins. A refresh token's part of the "
         "login's answer: its two fields, refresh_token and refresh_expires_in.",
+    ),
+    Topic(
+        "After a restart of the token store",
+        [(mode, _restarted(mode)) for mode in MODES],
+        "A redis-server of the comparison's own (never REDIS_URL), restarted: one login left "
+        "live and one logged out before, each tried after. Without persistence a restart "
+        "forgets every key; with appendonly yes it reads them back.",
     ),
     Topic(
         "How long a login's tokens still work after…",

@@ -29,9 +29,12 @@ class RedisServer:
     the same node back: a cluster node rejoins with its id and its slots.
     """
 
-    def __init__(self, port: int | None = None, cluster_port: int | None = None):
+    def __init__(
+        self, port: int | None = None, cluster_port: int | None = None, appendonly: bool = False
+    ):
         self.port = port or free_port()
         self.cluster_port = cluster_port
+        self.appendonly = appendonly  # an append-only file in its folder, which `start` reads
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
         self._workdir = tempfile.TemporaryDirectory(prefix="auth-sandbox-redis-")
@@ -46,7 +49,7 @@ class RedisServer:
             "--bind": "127.0.0.1",
             "--port": self.port,
             "--save": "",
-            "--appendonly": "no",
+            "--appendonly": "yes" if self.appendonly else "no",
             "--dir": self._workdir.name,
         }
         if self.cluster_port is not None:
