@@ -81,17 +81,17 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float, brows
     """Measure every strategy and weigh the lesson's claims (the main job)."""
     selected = select_strategies(strategies)
     progress = Console(stderr=True)
-    try:
-        with progress.status("measuring") as status:
-            comparison = run_comparison(selected, budget, progress=status.update, browser=browser)
-    except StoreUnreachable as error:
-        raise click.ClickException(str(error)) from None
+    with progress.status("measuring") as status:
+        comparison = run_comparison(selected, budget, progress=status.update, browser=browser)
     # The default output is a screen: never wider than 120 columns, narrower where the
     # terminal is.
     screen = Console(width=min(Console().width if sys.stdout.isatty() else WIDTH, WIDTH))
     render(comparison, fmt, screen)
     for path in write_outputs(comparison, output):
         progress.print(f"wrote {path}")
+    if unreachable := comparison["environment"]["store_unreachable"]:
+        # What needs no token store was measured and written; the rest says why it was not.
+        raise click.ClickException(unreachable)
 
 
 @click.command()

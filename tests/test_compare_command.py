@@ -476,22 +476,37 @@ def test_a_store_that_kept_tokens_themselves_would_yield_them_in_a_dump(subject_
     assert leak_yields(subject)["accepted"] >= 1
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["compare", "--strategies", "basic", "--output", "{out}"],
-        ["bench", "--strategies", "basic", "--duration", "1", "--output", "{out}"],
-    ],
-    ids=["compare", "bench"],
-)
-def test_a_redis_url_that_cannot_be_used_is_one_line_before_anything_runs(
-    command, tmp_path, monkeypatch
+def test_a_redis_url_that_cannot_be_used_stops_bench_in_one_line_before_it_starts(
+    tmp_path, monkeypatch
 ):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, [part.format(out=out) for part in command])
+    bench = ["bench", "--strategies", "basic", "--duration", "1", "--output", str(out)]
+    result = CliRunner().invoke(main, bench)
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: REDIS_URL redis://127.0.0.1:"), lines
     assert "cannot be used" in lines[0] and "unset REDIS_URL" in lines[0]
     assert not out.exists()  # no empty results folder left behind
+
+
+def test_a_redis_url_that_cannot_be_used_leaves_compare_what_needs_no_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
+    out = tmp_path / "out"
+    compare = ["compare", "--strategies", "basic,bearer", "--budget", "0.05"]
+    result = CliRunner().invoke(main, [*compare, "--format", "json", "--output", str(out)])
+    # It ends with the one line that says why, and a non-zero exit...
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: REDIS_URL redis://127.0.0.1:") and "cannot be used" in last
+    # ...having measured and written what needs no token store, and said why not the rest.
+    written = json.loads((out / "comparison.json").read_text())
+    assert set(written["strategies"]) == {"basic", "basic + cache"}
+    assert set(written["not_measured"]) == {"bearer", "bearer + tracking"}
+    assert all(
+        why.startswith("It needs the token store, and REDIS_URL") and "cannot be used" in why
+        for why in written["not_measured"].values()
+    )
+    assert written["environment"]["store_unreachable"] in last
+    assert "Not measured: bearer. It needs the token store" in (out / "comparison.md").read_text()

@@ -7,7 +7,7 @@ import platform
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.compare.browser import NOT_ASKED, browser_rows
@@ -18,8 +18,8 @@ from benchmarks.compare.restart import restarts
 from benchmarks.compare.subject import PROBE_HASH, Subject
 from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness import provenance
-from benchmarks.harness.redis_server import measurement_redis
-from sandbox.config import ConfigError, load_app_settings, throwaway_settings
+from benchmarks.harness.redis_server import StoreUnreachable, measurement_redis
+from sandbox.config import ConfigError, configure, load_app_settings, throwaway_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -37,6 +37,19 @@ def quiet(logger: logging.Logger) -> Iterator[None]:
         logger.disabled = disabled
 
 
+@contextmanager
+def store_or_stand_in(redis_url: str | None, prefix: str) -> Iterator[tuple[Any, str | None]]:
+    """The Redis to measure on (measurement_redis) and None; where REDIS_URL cannot be used,
+    a stand-in of the comparison's own and the line that says why, so that what needs no
+    token store is still measured."""
+    with ExitStack() as stack:
+        try:
+            store, unreachable = stack.enter_context(measurement_redis(redis_url, prefix)), None
+        except StoreUnreachable as error:
+            store, unreachable = stack.enter_context(measurement_redis(None, prefix)), str(error)
+        yield store, unreachable
+
+
 def run_comparison(
     names: list[str],
     budget_s: float,
@@ -50,7 +63,7 @@ def run_comparison(
     prefix = f"auth-sandbox-compare:{uuid.uuid4().hex[:8]}:"
     with (
         tempfile.TemporaryDirectory(prefix="auth-sandbox-compare-") as workdir,
-        measurement_redis(settings["REDIS_URL"], prefix) as store,
+        store_or_stand_in(settings["REDIS_URL"], prefix) as (store, unreachable),
         # The apps' start warnings are not shown: the comparison's own Redis keeps nothing
         # across a restart on purpose, and would say so for every app it starts.
         quiet(logging.getLogger("sandbox")),
@@ -68,6 +81,9 @@ def run_comparison(
                 LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
                 **variant,
             )
+            if unreachable and configure(config).strategy.stateful:
+                refused[label] = f"It needs the token store, and {unreachable}"
+                continue
             try:
                 subjects[label] = Subject(config)
             except ConfigError as error:  # a variant this store refuses (tracking, a cluster)
@@ -93,6 +109,8 @@ def run_comparison(
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
             "token_store": store.label + ("" if store.url else "; store bytes are estimates"),
+            # REDIS_URL's error, where it could not be used and a stand-in was measured on.
+            "store_unreachable": unreachable,
             "user_table": "SQLite (temporary file)",
             "password_hash": settings["PASSWORD_HASH_METHOD"],
             # The users made only to probe an event: no figure times their logins.
@@ -103,7 +121,7 @@ def run_comparison(
             "samples_per_timing": {"at_least": MIN_RUNS, "at_most": MAX_RUNS},
         },
         "strategies": results,
-        "not_measured": refused,  # label: the line its start was refused with
+        "not_measured": refused,  # label: why (a start refused, a store that cannot be used)
         "browser": attacks,
         "claims": evaluate(results, attacks),
     }
