@@ -136,6 +136,7 @@ def test_variants_run_beside_their_strategy():
         "basic + cache",
         "jwt",
         "jwt + denylist",
+        "jwt + denylist + tracking",
         "jwt + refresh",
         "jwt + refresh + denylist",
         "jwt + RS256",
@@ -297,7 +298,8 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     facts = {t.label: t.settings.get("REFRESH_TOKEN_TTL", 0) > 0 for t in targets}
     steady, skipped = refresh_phases(targets, Options(strategies=["bearer", "jwt"]), facts, "x")
     assert skipped == []
-    assert [(t.label, t.scenario, t.reference) for t in steady[4:8]] == [
+    # bearer, bearer + tracking, jwt, jwt + denylist, jwt + denylist + tracking, then:
+    assert [(t.label, t.scenario, t.reference) for t in steady[6:10]] == [
         ("jwt + refresh", "steady", None),
         ("jwt + refresh (POST /token/refresh)", "refresh", "jwt + refresh"),
         ("jwt + refresh + denylist", "steady", None),
@@ -307,10 +309,10 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
             "jwt + refresh + denylist",
         ),
     ]
-    assert steady[7].settings == steady[6].settings  # its target's configuration
-    assert steady[7].configuration == "jwt + refresh + denylist"
+    assert steady[9].settings == steady[8].settings  # its target's configuration
+    assert steady[9].configuration == "jwt + refresh + denylist"
     assert len(steady) == len(targets) + 2  # the key-pair variants issue none
-    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[7])
+    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[9])
     assert (phase.scenario, phase.refresh_every, phase.reuse_every) == ("refresh", 0, 0)
 
     # Decided by the facts given, never by a name: a deployment's "bearer" that says it does.
@@ -323,8 +325,8 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     assert [t.label for t in kept] == [BASELINE, "jwt + refresh", "jwt + refresh + denylist"]
     assert skipped == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): bearer, jwt, jwt + denylist, jwt + RS256, jwt + ES256, "
-        "jwt + EdDSA."
+        "configured strategy): bearer, bearer + tracking, jwt, jwt + denylist, "
+        "jwt + denylist + tracking, jwt + RS256, jwt + ES256, jwt + EdDSA."
     ]
     with pytest.raises(BenchError, match="none of bearer issues them"):
         refresh_phases(plan(Options(["bearer"])), Options(["bearer"], scenario="refresh"), {}, "x")
@@ -577,7 +579,8 @@ def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path
     assert [t["target"] for t in flows] == ["jwt + refresh", "jwt + refresh + denylist"]
     assert bench["skipped"] == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): jwt, jwt + denylist, jwt + RS256, jwt + ES256, jwt + EdDSA."
+        "configured strategy): jwt, jwt + denylist, jwt + denylist + tracking, jwt + RS256, "
+        "jwt + ES256, jwt + EdDSA."
     ]
     for flow in flows:
         assert flow["failures"] == 0, flow

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
+from benchmarks import measurable
 from benchmarks.harness.processes import flags, free_port
 from benchmarks.load import servers as processes
 from benchmarks.load.plan import BASELINE
@@ -164,8 +165,10 @@ def test_locust_workers_carry_the_load_on_loopback_and_none_outlives_the_bench(t
     assert listening and {ip for ip, _ in listening} == {LOOPBACK}
 
     masters, workers = watcher.locust("--master"), watcher.locust("--worker")
-    assert len(masters) == 2  # one for each target: the baseline and bearer
-    assert len(workers) == 2 * LOCUST_WORKERS
+    # One for each target: the baseline, and bearer with each of its variants.
+    targets = 1 + len(measurable.configurations(["bearer"]))
+    assert len(masters) == targets
+    assert len(workers) == targets * LOCUST_WORKERS
     for master in masters:
         port = int(master.flag("--master-bind-port"))
         assert master.flag("--master-bind-host") == LOOPBACK

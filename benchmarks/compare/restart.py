@@ -49,7 +49,9 @@ class Probe:
 
     def __init__(self, subject: Subject, redis_url: str):
         self.subject = subject
-        self.client: FlaskClient = subject.make_app(REDIS_URL=redis_url).test_client()
+        # A Redis of its own, never a cluster: REDIS_CLUSTER may name the one compare runs on.
+        own = subject.make_app(REDIS_URL=redis_url, REDIS_CLUSTER=False)
+        self.client: FlaskClient = own.test_client()
         self.live = subject.login(self.client)
         self.out = subject.login(self.client)
         logout = self.client.post("/logout", headers=self.header(self.out))
