@@ -14,11 +14,10 @@ from typing import Any
 from benchmarks.measurable import MeasuredConfiguration, configurations
 from reference.markdown import code, table
 from sandbox import create_app
-from sandbox.config import APP_SETTINGS
+from sandbox.config import APP_SETTINGS, THROWAWAY_HASH
 from strategies import registry
 
 Document = dict[str, Any]
-CHEAP_HASH = "pbkdf2:sha256:1000"  # seeds the demo user; the document does not depend on it
 
 
 def served(instance: Path, configuration: MeasuredConfiguration, cookie: bool) -> Document:
@@ -27,7 +26,7 @@ def served(instance: Path, configuration: MeasuredConfiguration, cookie: bool) -
         **{setting.name: setting.default for setting in declared},  # never the environment's
         "AUTH_STRATEGY": configuration.name,
         "INSTANCE_PATH": str(instance),
-        "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        "PASSWORD_HASH_METHOD": THROWAWAY_HASH,  # seeds the demo user; no answer depends on it
         "TOKEN_LOCATION": "cookie" if cookie else "header",
         **configuration.settings,
     }

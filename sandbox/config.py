@@ -81,6 +81,9 @@ APP_SETTINGS: tuple[Setting, ...] = (
         "where development keys and the SQLite file live; unset: Flask's instance folder",
     ),
 )
+# The password hash of a throwaway instance's users where nothing times their hashing
+# (compare's probe users, scale's, a test's): a thousandth of scrypt's cost.
+THROWAWAY_HASH = "pbkdf2:sha256:1000"
 DEMO_USERNAME = "alesanchezr"
 DEMO_PASSWORD = "12341234"  # the lesson's demo user, seeded in development only
 

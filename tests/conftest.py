@@ -14,12 +14,18 @@ from flask.testing import FlaskClient
 from benchmarks.compare.runner import run_comparison
 from benchmarks.harness.redis_server import RedisServer
 from sandbox import create_app
-from sandbox.config import APP_SETTINGS, DEMO_PASSWORD, DEMO_USERNAME, configure
+from sandbox.config import (
+    APP_SETTINGS,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    THROWAWAY_HASH,
+    configure,
+)
 from strategies import registry
 from strategies.base import Strategy
 
 # werkzeug's default scrypt costs ~0.1 s a check; the contract is the same with a cheap hash.
-CHEAP_HASH = "pbkdf2:sha256:1000"
+CHEAP_HASH = THROWAWAY_HASH
 IN_CI = os.environ.get("CI") == "true"
 
 

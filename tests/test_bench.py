@@ -328,7 +328,7 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
         "configured strategy): bearer, bearer + tracking, jwt, jwt + denylist, "
         "jwt + denylist + tracking, jwt + RS256, jwt + ES256, jwt + EdDSA."
     ]
-    with pytest.raises(BenchError, match="none of bearer, bearer \+ tracking issues them"):
+    with pytest.raises(BenchError, match=r"none of bearer, bearer \+ tracking issues them"):
         refresh_phases(plan(Options(["bearer"])), Options(["bearer"], scenario="refresh"), {}, "x")
     logins = Options(strategies=["jwt"], scenario="login")
     assert refresh_phases(targets, logins, facts, "x") == (targets, [])

@@ -7,14 +7,14 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from sandbox import create_app, extensions
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, THROWAWAY_HASH
 from sandbox.users import UserStore
 
 # The users compare makes to probe an event (a login, a logout, a revocation, a forgery)
 # are hashed with this: no figure times their logins, and the configured hash (scrypt, a
 # tenth of a second) would make them half of compare's run. The demo user keeps the
 # configured hash, since Basic's timed cells check its password on every request.
-PROBE_HASH = "pbkdf2:sha256:1000"
+PROBE_HASH = THROWAWAY_HASH
 PROBE_USERNAME = "compare-probe"
 # Its Basic credentials end in base64 padding, as the demo user's do (tamper reads them).
 PROBE_PASSWORD = "compare-probe-pass"  # noqa: S105 - a throwaway instance's throwaway user

@@ -25,10 +25,9 @@ from benchmarks.scale.store_bytes import Snapshot
 from benchmarks.scale.target import ScaleTarget, info, is_local, run_prefix, scale_redis
 from benchmarks.scale.targets import weigh
 from sandbox import create_app
-from sandbox.config import configure, throwaway_settings
+from sandbox.config import THROWAWAY_HASH, configure, throwaway_settings
 from strategies import capabilities
 
-CHEAP_HASH = "pbkdf2:sha256:1000"  # the users' passwords are never checked during a run
 RUN_TOKEN_TTL = 86_400
 STATELESS = "stateless: keeps nothing in the token store"
 
@@ -108,7 +107,7 @@ def run_scale(
                 target.url,
                 prefix,
                 DATABASE_URL=database,
-                PASSWORD_HASH_METHOD=CHEAP_HASH,
+                PASSWORD_HASH_METHOD=THROWAWAY_HASH,  # never checked during a run
                 REDIS_CLUSTER=False,  # one Redis, whatever the environment says
                 **{**configuration.settings, "TOKEN_TTL": RUN_TOKEN_TTL},
             )

@@ -16,12 +16,12 @@ from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE
 from benchmarks.compare.forgery.tries import _basic, _count, _outcomes, _try
 from benchmarks.compare.subject import Subject
 from sandbox import create_app, extensions
+from sandbox.config import THROWAWAY_HASH
 from sandbox.users import db
 from strategies.base import Store
 
 NEVER_LOGGED_IN = "never-logged-in"
 PASSWORD = "never-used-probe-password"  # noqa: S105 - a throwaway instance's throwaway user
-ATTACKER_HASH = "pbkdf2:sha256:1000"  # the attacker's own user table holds no one who matters
 MAX_DUMP_TRIES = 1000
 # What leaks, by the strategy's facts.
 SIGNING_KEY, TOKEN_STORE, USER_TABLE = "its signing key", "its token store", "its user table"
@@ -156,7 +156,8 @@ def _attacker_mint(subject: Subject, files: list[Path], user: Someone) -> str:
                 **subject.config,
                 "INSTANCE_PATH": folder,
                 "DATABASE_URL": None,
-                "PASSWORD_HASH_METHOD": ATTACKER_HASH,
+                # The attacker's own user table holds no one who matters.
+                "PASSWORD_HASH_METHOD": THROWAWAY_HASH,
                 "REDIS_KEY_PREFIX": subject.config["REDIS_KEY_PREFIX"] + "attacker:",
             }
         )
