@@ -6,7 +6,9 @@ every target, each case where it means something (`profile`); the suite's other 
 on every strategy.
 """
 
+import os
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,16 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 
 from benchmarks import measurable
 from benchmarks.compare.runner import UNLIMITED
-from benchmarks.harness.redis_server import RedisServer
+from benchmarks.harness.redis_server import RedisServer, delete_keys
 from sandbox import create_app
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry
 from strategies.base import Strategy
-from tests.conftest import CHEAP_HASH, configured, need_service
+from tests.conftest import CHEAP_HASH, IN_CI, configured, need_service
 from tests.security.live import JWKS_PATH, Live, Profile, serve, token_kind
 from tests.servers import Listener
 
@@ -70,12 +73,14 @@ def spy() -> Iterator[Listener]:
         yield watcher
 
 
-def target_settings(target: Target, folder: str, redis_url: str | None = None) -> dict:
+def target_settings(
+    target: Target, folder: str, redis_url: str | None = None, prefix: str = "catalogue:"
+) -> dict:
     return throwaway_settings(
         target.strategy,
         folder,
         redis_url,  # None: the embedded fakeredis
-        "catalogue:",
+        prefix,
         PASSWORD_HASH_METHOD=CHEAP_HASH,
         # The catalogue sends bad credentials by the dozen; the limits have tests of their own.
         LOGIN_LIMIT_PER_USER=UNLIMITED,
@@ -88,13 +93,47 @@ def target_settings(target: Target, folder: str, redis_url: str | None = None) -
 FOLDERS: list[tempfile.TemporaryDirectory] = []
 
 
+# A target that answers the store's reads from a cache Redis keeps exact (STORE_CACHE=
+# tracking) runs on a real Redis, under a prefix of this run's: on the embedded store the
+# cache has nothing to do, and its cases would test none of it.
+TRACKED_PREFIX = f"catalogue-{uuid.uuid4().hex[:8]}:"
+
+
+@cache
+def tracked_store() -> str | None:
+    """The real Redis the tracked targets run on (REDIS_URL, or the machine's); where there
+    is none, the embedded store, except in CI, where that is a failure."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError as error:
+        if IN_CI:
+            pytest.fail(f"the catalogue's tracked targets need a Redis at {url}: {error}")
+        return None
+    return url
+
+
+def store_of(target: Target) -> tuple[str | None, str]:
+    """The Redis URL (None: the embedded store) and key prefix a target's app runs on."""
+    if target.settings.get("STORE_CACHE") == "tracking" and (url := tracked_store()):
+        return url, TRACKED_PREFIX
+    return None, "catalogue:"
+
+
+def pytest_sessionfinish() -> None:
+    if tracked_store.cache_info().currsize and (url := tracked_store()):
+        client = redis.Redis.from_url(url)
+        delete_keys(client, TRACKED_PREFIX)
+        client.close()
+
+
 @cache
 def target_app(target: Target) -> Flask:
-    """The target's app on the embedded fakeredis, made once: measured while the catalogue
-    is collected (`profile`), then served to its cases (`live_target`)."""
+    """The target's app, made once: measured while the catalogue is collected (`profile`),
+    then served to its cases (`live_target`)."""
     folder = tempfile.TemporaryDirectory(prefix=f"catalogue-{target.label.replace(' ', '')}-")
     FOLDERS.append(folder)
-    return create_app(target_settings(target, folder.name))
+    return create_app(target_settings(target, folder.name, *store_of(target)))
 
 
 @cache
