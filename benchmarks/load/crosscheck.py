@@ -191,7 +191,9 @@ def run_rounds(targets: list[Target], args: argparse.Namespace) -> list[dict[str
             results = {}
             for index, target in enumerate(targets, 1):
                 progress(f"[{number * len(targets) + index}/{steps}] {target.label}")
-                results[target.label] = measure(target, configs[target.label], args)
+                run = results[target.label] = measure(target, configs[target.label], args)
+                # Each round's figures, for the spread that the medians hide.
+                progress(f"  {run.rps:.1f} requests/s, {run.cpu_ms:.3f} ms of CPU a request")
             rounds.append(results)
     return rounds
 
