@@ -25,7 +25,7 @@ from benchmarks import measurable
 from benchmarks.load import peer_app
 from sandbox import create_app, extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
-from sandbox.users import UserRow
+from sandbox.users import TokenUser, UserRow
 from strategies import registry
 from strategies import users as base
 
@@ -69,7 +69,7 @@ def test_jwt_required(benchmark: BenchmarkFixture, app: Flask) -> None:
     header = {"Authorization": f"{issued['token_type']} {issued['token']}"}
     users = extensions.users(app)
 
-    def jwt_required() -> UserRow | None:
+    def jwt_required() -> TokenUser | None:
         with app.test_request_context(peer_app.PATH, headers=header):
             verify_jwt_in_request()
             return users.get(int(get_jwt_identity()))
