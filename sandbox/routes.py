@@ -108,7 +108,8 @@ def protected() -> Response:
 
 @bp.get("/public")
 def public() -> Response:
-    user = users().find(DEMO_USERNAME)
+    # The same read of the user that every authenticated request makes: the baseline.
+    user = users().named(DEMO_USERNAME)
     if user is None:
         raise NotFound(
             f"The demo user {DEMO_USERNAME!r} does not exist (it is seeded in development)"
