@@ -24,21 +24,21 @@ NO_SERVER = "not measured: no redis-server on the PATH to restart"
 def restarts(subjects: Mapping[str, Subject]) -> dict[str, dict[str, Any]]:
     """Per configuration label, per mode: what survived the restart (or why not measured)."""
     kept = {label: s for label, s in subjects.items() if store_keys(s.strategy)}
-    results: dict[str, dict[str, Any]] = {
-        label: {"measured": False, "why": "keeps nothing in Redis: a restart changes nothing"}
-        if label not in kept
-        else {"measured": False, "why": NO_SERVER}
-        if not RedisServer.available()
-        else {"measured": True}
-        for label in subjects
-    }
-    if not kept or not RedisServer.available():
+    server = RedisServer.available()
+
+    def start(label: str) -> dict[str, Any]:
+        if label not in kept:
+            return {"measured": False, "why": "keeps nothing in Redis: a restart changes nothing"}
+        return {"measured": True} if server else {"measured": False, "why": NO_SERVER}
+
+    results = {label: start(label) for label in subjects}
+    if not kept or not server:
         return results
     for mode, appendonly in MODES.items():
-        with RedisServer(appendonly=appendonly) as server:
-            probes = {label: Probe(subject, server.url) for label, subject in kept.items()}
-            server.stop()
-            server.start()
+        with RedisServer(appendonly=appendonly) as restarted:
+            probes = {label: Probe(subject, restarted.url) for label, subject in kept.items()}
+            restarted.stop()
+            restarted.start()
             for label, probe in probes.items():
                 results[label][mode] = probe.after_restart()
     return results
