@@ -78,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         and (lost := persistence_warning(redis_url, store_keys(strategy)))
     ):
         app.logger.warning(lost)
-    transport = make_transport(strategy, settings, app.instance_path)
+    transport = make_transport(strategy, settings, app.instance_path, store)
     password = strategy if isinstance(strategy, PasswordCredentials) else None
     extensions.install(
         app, extensions.Parts(strategy, users, login_limits, transport, store, password)

@@ -23,6 +23,7 @@ from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
 from sandbox.store import a_redis_url
 from sandbox.store_cache import SETTINGS as STORE_CACHE_SETTINGS
 from sandbox.transports import SETTINGS as TRANSPORT_SETTINGS
+from sandbox.transports import check_transport
 from sandbox.users import HASH_METHODS, password_hash_method
 from strategies import registry
 from strategies.base import Strategy
@@ -123,12 +124,7 @@ def configure(overrides: Mapping[str, Any] | None = None) -> Configuration:
         _check_production(settings, (*APP_SETTINGS, *strategy_class.settings))
         _check_other_secrets(strategy_class, raw)
         strategy = strategy_class(settings)
-        if settings["TOKEN_LOCATION"] == "cookie" and not strategy.cookie_capable:
-            raise SettingError(
-                f"TOKEN_LOCATION=cookie: the {strategy.name!r} strategy's credentials cannot "
-                "travel in a cookie (a password sent on every request, or a token it reads "
-                "from the Authorization header only); use header"
-            )
+        check_transport(strategy, settings)
         if settings["REDIS_CLUSTER"] and {"{", "}"} & set(settings["REDIS_KEY_PREFIX"]):
             raise SettingError(
                 "REDIS_KEY_PREFIX must hold no brace with REDIS_CLUSTER=true: Redis Cluster "

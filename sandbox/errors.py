@@ -18,10 +18,12 @@ from werkzeug.wrappers import Response  # flask's subclasses it; HTTPException g
 from sandbox.transports import Transport
 from strategies.errors import (
     AuthError,
+    BadDPoPGrant,
     BadLogin,
     CSRFFailed,
     ExpiredToken,
     InvalidCredentials,
+    InvalidDPoPProof,
     MissingCredentials,
     NoRefreshTokens,
     NotRevocable,
@@ -52,6 +54,8 @@ ANSWERS: dict[type[AuthError], Answer] = {
     BadLogin: Answer(401, challenge=True),
     TooManyFailedLogins: Answer(429),  # Retry-After: until the spent window ends
     CSRFFailed: Answer(403),
+    InvalidDPoPProof: Answer(401, challenge=True),
+    BadDPoPGrant: Answer(400),  # a login or refresh without a valid proof: nothing issued
     NotRevocable: Answer(501),
     NoRefreshTokens: Answer(501),
     StoreUnavailable: Answer(503, retry_after=STORE_RETRY_AFTER),

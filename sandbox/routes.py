@@ -31,10 +31,10 @@ def authenticated() -> tuple[User, str]:
     token = transport().token()
     password = parts().password_credentials
     if password is None:
-        return strategy().authenticate(token), token
+        return transport().authenticate(token), token
     username = password.password_username(token)
     if username is None:
-        return strategy().authenticate(token), token  # malformed: refused as such
+        return transport().authenticate(token), token  # malformed: refused as such
     limits, client = login_limits(), client_address()
     remembered = password.remembered_user(token)
     if remembered is not None:
@@ -42,7 +42,7 @@ def authenticated() -> tuple[User, str]:
         return remembered, token
     limits.check(username, client)
     try:
-        return strategy().authenticate(token), token
+        return transport().authenticate(token), token
     except InvalidCredentials:
         limits.failed(username, client)
         raise
@@ -66,7 +66,7 @@ def token() -> Response:
     if user is None:
         login_limits().failed(username, client_address())
         raise BadLogin()
-    return issued_tokens(strategy().issue(user, password), user.id)
+    return issued_tokens(transport().issue(user, password), user.id)
 
 
 @bp.post("/token/refresh")
@@ -76,7 +76,7 @@ def refresh_token() -> Response:
         raise NoRefreshTokens()
     token = transport().refresh_token()
     transport().prove_state_change(token)
-    user, issued = active.refresh(token)
+    user, issued = transport().refresh(token)
     return issued_tokens(issued, user.id)
 
 
@@ -90,7 +90,7 @@ def issued_tokens(issued: IssuedToken, user_id: int) -> Response:
     )
     body = {
         "token": issued.token,
-        "token_type": active.scheme,
+        "token_type": transport().scheme,
         "user_id": user_id,
         "expires_in": issued.expires_in,
         "strategy": active.name,
@@ -144,12 +144,13 @@ def describe_strategy() -> Response:
     active = strategy()
     return jsonify(
         name=active.name,
-        scheme=active.scheme,
+        scheme=transport().scheme,
         stateful=active.stateful,
         revocable=active.revocable,
         refresh_tokens=active.refresh_tokens,
         cookie_capable=active.cookie_capable,
         token_location=transport().location,
+        token_binding=transport().binding,
         description=active.description,
     )
 

@@ -14,6 +14,9 @@ value names the user and the token generation it was issued in, and the user tab
 which every request reads anyway, holds the current generation (`users passwd`) or
 no longer holds the user (`users delete`). A per-user set of keys would double the
 bytes per token, and Redis cannot expire its members one by one.
+
+A token bound to a key (TOKEN_BINDING=dpop) keeps the key's thumbprint in its value, after
+the packed integer: 44 bytes more a token.
 """
 
 import base64
@@ -26,6 +29,7 @@ from flask import Flask
 
 from strategies.base import IssuedToken, Revocation, Strategy
 from strategies.errors import InvalidCredentials, RevokedToken
+from strategies.key_binding import check_binding
 from strategies.token_store import Store, store_errors
 from strategies.users import User, UserDirectory, token_user
 
@@ -45,13 +49,19 @@ def packed_user(user: User) -> int:
     return user.token_generation << USER_ID_BITS | user.id
 
 
-def unpacked_user(value: bytes) -> tuple[int, int] | None:
-    """(user id, token generation) from a token's value; None if it holds none."""
+def token_value(user: User, jkt: str | None) -> int | str:
+    """What a token's key holds: the packed user, and the thumbprint of a bound token's key."""
+    return packed_user(user) if jkt is None else f"{packed_user(user)} {jkt}"
+
+
+def unpacked_user(value: bytes) -> tuple[int, int, str | None] | None:
+    """(user id, token generation, bound key) from a token's value; None if it holds none."""
+    packed_text, _, jkt = value.partition(b" ")
     try:
-        packed = int(value)
+        packed = int(packed_text)
     except ValueError:
         return None
-    return packed & (1 << USER_ID_BITS) - 1, packed >> USER_ID_BITS
+    return packed & (1 << USER_ID_BITS) - 1, packed >> USER_ID_BITS, jkt.decode() or None
 
 
 def token_digest(token: str) -> str:
@@ -93,18 +103,32 @@ class BearerStrategy(Strategy):
     def issue(self, user: User, password: str) -> IssuedToken:
         return self.issue_many([(user, password)])[0]
 
-    def issue_many(self, logins: Sequence[tuple[User, str]]) -> list[IssuedToken]:
+    def issue_bound(self, user: User, password: str, jkt: str) -> IssuedToken:
+        return self.issue_many([(user, password)], jkt)[0]
+
+    def issue_many(
+        self, logins: Sequence[tuple[User, str]], jkt: str | None = None
+    ) -> list[IssuedToken]:
         issued = [IssuedToken(secrets.token_urlsafe(TOKEN_BYTES), self.ttl) for _ in logins]
         with store_errors():
             # One round trip for all: no transaction, since each token is one key of its own.
             pipeline = self.store.pipeline(transaction=False)
             for (user, _password), token in zip(logins, issued, strict=True):
                 # The value names the user and the generation the token was issued in.
-                pipeline.set(self.key(token.token), packed_user(user), ex=self.ttl)
+                pipeline.set(self.key(token.token), token_value(user, jkt), ex=self.ttl)
             pipeline.execute()
         return issued
 
     def authenticate(self, token: str) -> User:
+        return self._authenticated(token, None)
+
+    def authenticate_bound(self, token: str, jkt: str) -> User:
+        return self._authenticated(token, jkt)
+
+    def refresh_bound(self, refresh_token: str, jkt: str) -> tuple[User, IssuedToken]:
+        return self.refresh(refresh_token)  # it issues no refresh tokens: refused as such
+
+    def _authenticated(self, token: str, jkt: str | None) -> User:
         with store_errors():
             # redis-py types every reply as possibly awaitable; a synchronous client's is not.
             value = cast(bytes | None, self.store.get(self.key(token)))
@@ -113,7 +137,9 @@ class BearerStrategy(Strategy):
         named = None if value is None else unpacked_user(value)
         if named is None:
             raise InvalidCredentials("Unknown or expired token")
-        return token_user(self.users, *named)
+        user_id, generation, bound = named
+        check_binding(bound, jkt)
+        return token_user(self.users, user_id, generation)
 
     def revoke(self, token: str) -> Revocation:
         self.revoke_many([token])

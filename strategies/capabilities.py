@@ -7,12 +7,14 @@ with `isinstance`, so the app asks what a strategy can do, never which one it is
 | `PublishedKeys` | jwt | `/.well-known/jwks.json`, the comparison's verifier |
 | `NamedLogins` | jwt | the cookie transport: a CSRF token bound to the login |
 | `StoreKeys` | bearer, jwt | `/openapi.json` (where the keys live), the measurements |
+| `KeyBinding` | bearer, jwt | the DPoP transport (`TOKEN_BINDING=dpop`) |
 """
 
 import hashlib
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from strategies.base import IssuedToken
 from strategies.users import User
 
 
@@ -47,6 +49,24 @@ class NamedLogins(Protocol):
 class StoreKeys(Protocol):
     def store_keys(self) -> Mapping[str, str]:
         """What it keeps in the token store: each key prefix, and what its keys hold."""
+
+
+@runtime_checkable
+class KeyBinding(Protocol):
+    """A strategy whose tokens can be bound to a key that the client holds, named by its
+    RFC 7638 thumbprint `jkt` (`strategies.key_binding`). Its `authenticate` and `refresh`
+    refuse a bound token: a bound token is used only with the proof of its key."""
+
+    def issue_bound(self, user: User, password: str, jkt: str) -> IssuedToken:
+        """`issue`, each token bound to the key `jkt`."""
+
+    def authenticate_bound(self, token: str, jkt: str) -> User:
+        """`authenticate`, for a request that proves the key `jkt`; InvalidDPoPProof if the
+        token is bound to another key."""
+
+    def refresh_bound(self, refresh_token: str, jkt: str) -> tuple[User, IssuedToken]:
+        """`refresh`, for a request that proves the key `jkt`; a refresh token bound to
+        another key is refused and revokes its login, as a reuse does."""
 
 
 def login_id(strategy: object, token: str) -> str:

@@ -94,3 +94,21 @@ class CSRFFailed(AuthError):
 
     token_sent = False
     default_message = "Missing or wrong X-CSRF-Token header: send the login's csrf_token"
+
+
+class InvalidDPoPProof(AuthError):
+    """A request to a configuration that binds tokens to a key, without a valid proof of it
+    (RFC 9449): refused with a DPoP challenge naming the error (401)."""
+
+    default_message = "Invalid DPoP proof"
+    error_code = "invalid_dpop_proof"
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return {"error": self.error_code}
+
+
+class BadDPoPGrant(InvalidDPoPProof):
+    """A login or refresh without a valid proof: no token is issued (400, RFC 9449 §5)."""
+
+    token_sent = False

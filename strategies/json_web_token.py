@@ -18,23 +18,19 @@ from typing import Any
 
 import jwt as pyjwt
 from flask import Flask
-from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
+from flask_jwt_extended import create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
 
 from strategies.base import IssuedToken, Revocation, Strategy
 from strategies.errors import InvalidCredentials, NotRevocable, RefreshTokenReused, RevokedToken
 from strategies.jwt_claims import decoding_errors, of_kind, required_claims
 from strategies.jwt_flask import flask_jwt_extended
-from strategies.jwt_keys import (
-    load_private_key,
-    load_private_key_file,
-    load_public_key_file,
-    new_private_pem,
-    public_jwk,
-)
+from strategies.jwt_keys import load_private_key_file, load_public_key_file
 from strategies.jwt_logins import LoginRecords, Outcome
 from strategies.jwt_settings import SETTINGS, VARIANTS, asymmetric
-from strategies.settings import SettingError, development_secret
+from strategies.jwt_verify_keys import VerifyKeys, key_pair
+from strategies.key_binding import bound_key, check_binding, confirmation
+from strategies.settings import SettingError
 from strategies.token_store import Store
 from strategies.users import User, UserDirectory, token_user
 
@@ -101,36 +97,17 @@ class JWTStrategy(Strategy):
         self.logins = LoginRecords(store, self.key_prefix) if store is not None else None
         manager = flask_jwt_extended(app, self.algorithm, self.issuer, self.audience, self.ttl)
         if self.asymmetric:
-            self._use_key_pair(app, manager)
+            self.signing_key, self.keys = key_pair(
+                app, manager, self.algorithm, self.signing_key, self.old_keys
+            )
         else:
             app.config["JWT_SECRET_KEY"] = self.config["JWT_SECRET_KEY"]
-            self.verify_keys: dict[str | None, Any] = {None: self.config["JWT_SECRET_KEY"]}
+            self.keys = VerifyKeys({None: self.config["JWT_SECRET_KEY"]})
         with app.app_context():
             self._leeway = jwt_settings.leeway
 
-    def _use_key_pair(self, app: Flask, manager: JWTManager) -> None:
-        """Sign with the private key; verify with its public key or an older one, by `kid`."""
-        if self.signing_key is None:  # development: one key, made once, shared by workers
-            filename = f"jwt-{self.algorithm.lower()}-private-key.pem"
-            pem = development_secret(
-                app.instance_path, filename, lambda: new_private_pem(self.algorithm)
-            )
-            self.signing_key = load_private_key(
-                "JWT_PRIVATE_KEY_FILE", pem.encode(), filename, self.algorithm
-            )
-        public_keys = [self.signing_key.public_key(), *self.old_keys]
-        self.jwks_keys = [public_jwk(key, self.algorithm) for key in public_keys]
-        self.verify_keys = {
-            jwk["kid"]: key for jwk, key in zip(self.jwks_keys, public_keys, strict=True)
-        }
-        kid = self.jwks_keys[0]["kid"]
-        app.config.update(JWT_PRIVATE_KEY=self.signing_key, JWT_PUBLIC_KEY=public_keys[0])
-        manager.additional_headers_loader(lambda _identity: {"kid": kid})
-        # A route an extender guards with @jwt_required() picks the key by `kid` too.
-        manager.decode_key_loader(lambda header, _payload: self.verify_keys.get(header.get("kid")))
-
     def jwks(self) -> dict[str, Any] | None:
-        return {"keys": self.jwks_keys} if self.asymmetric else None
+        return {"keys": self.keys.jwks} if self.keys.jwks is not None else None
 
     def _records(self) -> LoginRecords:
         assert self.logins is not None  # stateful: create_app gave it the token store
@@ -147,25 +124,33 @@ class JWTStrategy(Strategy):
     def issue(self, user: User, password: str) -> IssuedToken:
         return self.issue_many([(user, password)])[0]
 
-    def issue_many(self, logins: Sequence[tuple[User, str]]) -> list[IssuedToken]:
+    def issue_bound(self, user: User, password: str, jkt: str) -> IssuedToken:
+        return self.issue_many([(user, password)], jkt)[0]
+
+    def issue_many(
+        self, logins: Sequence[tuple[User, str]], jkt: str | None = None
+    ) -> list[IssuedToken]:
         users = [user for user, _password in logins]
         if not self.stateful:
-            return [self._pair(user, {}) for user in users]
+            return [self._pair(user, confirmation(jkt)) for user in users]
         sids = [secrets.token_urlsafe(SID_BYTES) for _ in logins]
         if not self.refresh_tokens:
-            return [self._pair(user, {"sid": sid}) for user, sid in zip(users, sids, strict=True)]
+            return [
+                self._pair(user, {"sid": sid, **confirmation(jkt)})
+                for user, sid in zip(users, sids, strict=True)
+            ]
         # The login's refresh lifetime is absolute: every rotated token keeps this `exp`.
         expires_at = int(time.time()) + self.refresh_ttl
         self._records().start(sids, expires_at)
         return [
-            self._pair(user, {"sid": sid}, place=0, refresh_expires_at=expires_at)
+            self._pair(user, {"sid": sid, **confirmation(jkt)}, 0, refresh_expires_at=expires_at)
             for user, sid in zip(users, sids, strict=True)
         ]
 
     def _pair(
         self,
         user: User,
-        login: dict[str, str],
+        login: dict[str, Any],
         place: int | None = None,
         refresh_expires_at: int = 0,
     ) -> IssuedToken:
@@ -182,11 +167,27 @@ class JWTStrategy(Strategy):
         return IssuedToken(access, self.ttl, refresh_token=refresh, refresh_expires_in=left)
 
     def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
+        return self._refreshed(refresh_token, None)
+
+    def refresh_bound(self, refresh_token: str, jkt: str) -> tuple[User, IssuedToken]:
+        return self._refreshed(refresh_token, jkt)
+
+    def _refreshed(self, refresh_token: str, jkt: str | None) -> tuple[User, IssuedToken]:
         claims = self._claims(refresh_token, "refresh")
         user = token_user(self.users, claims["sub"], claims.get("gen", 0))
         sid, place = claims["sid"], claims.get("rot")
         if not isinstance(place, int) or isinstance(place, bool):
             raise InvalidCredentials("Invalid token: its place in the login is not a number")
+        bound = bound_key(claims)
+        if jkt is not None and bound not in (None, jkt):
+            # Whoever proves another key than the login's holds a copy: as a reuse, it
+            # revokes the login.
+            self._records().revoke([sid], self._denylist_seconds())
+            raise RefreshTokenReused(
+                "Refresh token sent with a proof of another key than its login's: its login "
+                "is revoked"
+            )
+        check_binding(bound, jkt)
         outcome = self._records().rotate(sid, place, self._denylist_seconds())
         if outcome is Outcome.REUSED:
             raise RefreshTokenReused(
@@ -202,10 +203,18 @@ class JWTStrategy(Strategy):
             raise RevokedToken()
         if isinstance(outcome, Outcome):
             raise InvalidCredentials("Unknown or expired login")
-        return user, self._pair(user, {"sid": sid}, outcome, refresh_expires_at=claims["exp"])
+        login = {"sid": sid, **confirmation(bound)}
+        return user, self._pair(user, login, outcome, refresh_expires_at=claims["exp"])
 
     def authenticate(self, token: str) -> User:
+        return self._authenticated(token, None)
+
+    def authenticate_bound(self, token: str, jkt: str) -> User:
+        return self._authenticated(token, jkt)
+
+    def _authenticated(self, token: str, jkt: str | None) -> User:
         claims = self._claims(token, "access")
+        check_binding(bound_key(claims), jkt)
         user = token_user(self.users, claims["sub"], claims.get("gen", 0))
         if self.revocable and self._records().denied(claims["sid"]):
             raise RevokedToken()
@@ -230,7 +239,7 @@ class JWTStrategy(Strategy):
         with decoding_errors():
             return pyjwt.decode(
                 token,
-                self._verification_key(token),
+                self.keys.for_token(token),
                 algorithms=[self.algorithm],
                 leeway=self._leeway,
                 issuer=self.issuer,
@@ -239,25 +248,6 @@ class JWTStrategy(Strategy):
                 # without one would never expire.
                 options={"require": self.required_claims},
             )
-
-    def _verification_key(self, token: str) -> Any:
-        """The key that verifies `token`: the secret, or the public key its `kid` names.
-
-        flask-jwt-extended's decode_token parses every token three times (twice
-        unverified, for its key loader); reading the header once here and verifying
-        once with PyJWT is a third of the work on every request.
-        """
-        if not self.asymmetric:
-            return self.verify_keys[None]
-        with decoding_errors():
-            kid = pyjwt.get_unverified_header(token).get("kid")
-        if not isinstance(kid, str) or kid not in self.verify_keys:
-            raise InvalidCredentials(
-                "Invalid token: its kid names no key of this server"
-                if kid
-                else "Invalid token: no kid in its header"
-            )
-        return self.verify_keys[kid]
 
     def _denylist_seconds(self) -> int:
         """How long a revoked login stays denied: as long as any of its access tokens lives."""

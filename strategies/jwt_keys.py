@@ -34,7 +34,6 @@ class KeyType:
     private: type
     public: type
     to_jwk: Any  # PyJWT's Algorithm.to_jwk for this key type
-    thumbprint_members: tuple[str, ...]  # RFC 7638 §3.2: the required members, sorted
 
     def make(self) -> PrivateKeyTypes:
         if self.private is rsa.RSAPrivateKey:
@@ -45,23 +44,22 @@ class KeyType:
 
 
 KEY_TYPES = {
-    "RS256": KeyType(
-        "an RSA key", rsa.RSAPrivateKey, rsa.RSAPublicKey, RSAAlgorithm.to_jwk, ("e", "kty", "n")
-    ),
+    "RS256": KeyType("an RSA key", rsa.RSAPrivateKey, rsa.RSAPublicKey, RSAAlgorithm.to_jwk),
     "ES256": KeyType(
         "an EC key on P-256",
         ec.EllipticCurvePrivateKey,
         ec.EllipticCurvePublicKey,
         ECAlgorithm.to_jwk,
-        ("crv", "kty", "x", "y"),
     ),
     "EdDSA": KeyType(
-        "an Ed25519 key",
-        ed25519.Ed25519PrivateKey,
-        ed25519.Ed25519PublicKey,
-        OKPAlgorithm.to_jwk,
-        ("crv", "kty", "x"),
+        "an Ed25519 key", ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey, OKPAlgorithm.to_jwk
     ),
+}
+# RFC 7638 §3.2: the members of a public key that its thumbprint hashes, by key type.
+THUMBPRINT_MEMBERS = {
+    "EC": ("crv", "kty", "x", "y"),
+    "OKP": ("crv", "kty", "x"),
+    "RSA": ("e", "kty", "n"),
 }
 ALGORITHMS = (HS256, *KEY_TYPES)
 
@@ -149,11 +147,16 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """The RFC 7638 SHA-256 thumbprint of a public JWK: its required members, in
+    lexicographic order, as JSON without whitespace, hashed. KeyError: a member is missing."""
+    required = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
+    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True).encode()
+    return b64url(hashlib.sha256(canonical).digest())
+
+
 def public_jwk(key: PublicKeyTypes, algorithm: str) -> dict[str, str]:
     """The key's RFC 7517 JWK, public members only, named by its RFC 7638 thumbprint."""
-    key_type = KEY_TYPES[algorithm]
-    members = key_type.to_jwk(key, as_dict=True)
-    required = {name: members[name] for name in key_type.thumbprint_members}
-    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True).encode()
-    kid = b64url(hashlib.sha256(canonical).digest())
-    return {**required, "kid": kid, "alg": algorithm, "use": "sig"}
+    members = KEY_TYPES[algorithm].to_jwk(key, as_dict=True)
+    required = {name: members[name] for name in THUMBPRINT_MEMBERS[members["kty"]]}
+    return {**required, "kid": thumbprint(required), "alg": algorithm, "use": "sig"}

@@ -30,6 +30,8 @@ EXPECTED: dict[type[AuthError], tuple[int, bool, str | None]] = {
     errors.BadLogin: (401, CHALLENGE, None),
     errors.TooManyFailedLogins: (429, NO_CHALLENGE, "42"),  # its own seconds
     errors.CSRFFailed: (403, NO_CHALLENGE, None),
+    errors.InvalidDPoPProof: (401, CHALLENGE, None),
+    errors.BadDPoPGrant: (400, NO_CHALLENGE, None),
     errors.RefreshTokenReused: (401, CHALLENGE, None),
     errors.NotRevocable: (501, NO_CHALLENGE, None),
     errors.NoRefreshTokens: (501, NO_CHALLENGE, None),

@@ -47,6 +47,7 @@ def test_strategy_describes_the_active_strategy(client, strategy_name):
         "refresh_tokens": expected.refresh_tokens,
         "cookie_capable": expected.cookie_capable,
         "token_location": "header",
+        "token_binding": "none",
         "description": expected.description,
     }
     assert body["scheme"] in ("Basic", "Bearer")

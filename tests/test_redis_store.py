@@ -40,7 +40,7 @@ def test_redis_holds_a_digest_of_the_token_never_the_token(make_app, redis_url, 
     (key,) = store.scan_iter(match=redis_prefix + "token:*")
     assert key.endswith(token_digest(issued["token"]))
     # The user, and its token generation (0: no password change yet), packed in one integer.
-    assert unpacked_user(store.get(key).encode()) == (issued["user_id"], 0)
+    assert unpacked_user(store.get(key).encode()) == (issued["user_id"], 0, None)
     assert 0 < store.ttl(key) <= 900
     # Replaying what a copy of Redis holds gets nobody in.
     for leaked in (key, key.removeprefix(redis_prefix + "token:")):
@@ -64,7 +64,7 @@ def test_a_token_value_packs_the_user_and_its_generation_in_one_integer():
     class Someone:
         id, token_generation = 4_294_967_295, 7  # the largest id, and a generation beside it
 
-    assert unpacked_user(str(packed_user(Someone())).encode()) == (4_294_967_295, 7)
+    assert unpacked_user(str(packed_user(Someone())).encode()) == (4_294_967_295, 7, None)
 
 
 def test_a_user_id_that_does_not_fit_the_value_is_never_packed_as_another_user():

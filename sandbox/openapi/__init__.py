@@ -1,7 +1,8 @@
 """The app's HTTP contract as an OpenAPI 3.1 document, served at `GET /openapi.json`.
 
 Generated rather than written by hand, so that it cannot drift from what it describes: the
-configured strategy's facts decide the security scheme (`scheme`), whether `/logout` answers
+configured strategy's facts and transport decide the security scheme (`scheme`, a DPoP
+proof where TOKEN_BINDING=dpop), whether `/logout` answers
 204, 200 (part of the login) or 501 (`revocable`, `refresh_tokens`), whether `/token/refresh`
 issues tokens or answers 501 (`refresh_tokens`), whether the token store's 503 exists
 (`stateful`) and whether a password on every request can earn a 429; the values `/strategy`
@@ -33,8 +34,7 @@ __all__ = ["KEY_LAYOUT", "document", "takes_password", "token_store"]
 
 def document(app: Flask) -> Schema:
     """The OpenAPI 3.1 document of `app`, as its configured strategy answers."""
-    active = extensions.strategy(app)
-    cookie = extensions.transport(app).location == "cookie"  # TOKEN_LOCATION=cookie
+    active, transport = extensions.strategy(app), extensions.transport(app)
     login = {"schema": ref("schemas", "Login")}
     if app.config["SANDBOX_ENV"] != "production":  # where the demo user is seeded
         login["example"] = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
@@ -48,8 +48,8 @@ def document(app: Flask) -> Schema:
             f"{active.description}",
             "x-token-store": token_store(app, active, cluster),
         },
-        "paths": paths(active, login, cookie, cluster),
-        "components": components(active, app.config["MAX_CONTENT_LENGTH"], cookie, cluster),
+        "paths": paths(active, transport, login, cluster),
+        "components": components(active, transport, app.config["MAX_CONTENT_LENGTH"], cluster),
     }
 
 

@@ -5,14 +5,17 @@ import re
 from sandbox.errors import STORE_RETRY_AFTER
 from sandbox.openapi.parts import Schema, closed, error
 from sandbox.request_body import MAX_REFRESH_TOKEN_LENGTH
-from sandbox.transports.base import REALM
+from sandbox.transports.base import REALM, Transport
 from sandbox.users import MAX_FIELD_LENGTH
 from strategies.base import Strategy
 
 PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")  # JWK members that hold a secret
 
 
-def components(active: Strategy, max_body_bytes: int, cookie: bool, cluster: bool) -> Schema:
+def components(
+    active: Strategy, transport: Transport, max_body_bytes: int, cluster: bool
+) -> Schema:
+    cookie = transport.location == "cookie"
     field = {
         "type": "string",
         "minLength": 1,
@@ -20,10 +23,10 @@ def components(active: Strategy, max_body_bytes: int, cookie: bool, cluster: boo
         "pattern": "^[^\\x00]*$",
         "description": "Unicode text without NUL characters or lone surrogates",
     }
-    scheme = active.scheme.lower()
+    scheme = transport.scheme.lower()
     token_fields = {
         "token": {"type": "string", "minLength": 1},
-        "token_type": {"const": active.scheme},
+        "token_type": {"const": transport.scheme},
     }
     refresh_fields = (
         {
@@ -33,9 +36,15 @@ def components(active: Strategy, max_body_bytes: int, cookie: bool, cluster: boo
         if active.refresh_tokens
         else {}
     )
-    schemes = {
-        scheme: {"type": "http", "scheme": scheme, "description": "The token of POST /token"}
-    }
+    described = "The token of POST /token" + (
+        ", with a DPoP proof (RFC 9449) signed by its key in the DPoP header of every request"
+        if transport.binding == "dpop"
+        else ""
+    )
+    schemes = {scheme: {"type": "http", "scheme": scheme, "description": described}}
+    # The challenge: a realm, or (DPoP, RFC 9449 §7.1) the algorithms a proof may use.
+    challenged = 'algs="' if transport.binding == "dpop" else f'realm="{REALM}"'
+
     if cookie:  # the tokens travel in HttpOnly cookies; the body has the CSRF token instead
         token_fields = {
             "token": {"const": None},
@@ -127,7 +136,7 @@ def components(active: Strategy, max_body_bytes: int, cookie: bool, cluster: boo
                 "required": True,
                 "schema": {
                     "type": "string",
-                    "pattern": f'^x?{re.escape(active.scheme)} realm="{REALM}"',
+                    "pattern": f"^x?{re.escape(transport.scheme)} {challenged}",
                 },
             },
             "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}},

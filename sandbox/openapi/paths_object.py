@@ -1,6 +1,7 @@
 """The document's paths: what each route answers under the configured strategy."""
 
 from sandbox.openapi.parts import Schema, answer, closed, error, operation, ref
+from sandbox.transports.base import Transport
 from strategies.base import Strategy
 from strategies.capabilities import PasswordCredentials, jwks
 
@@ -10,12 +11,32 @@ def takes_password(active: Strategy) -> bool:
     return isinstance(active, PasswordCredentials)
 
 
-def security_scheme(active: Strategy, cookie: bool) -> str:
-    return "cookie" if cookie else active.scheme.lower()
+def security_scheme(transport: Transport) -> str:
+    return "cookie" if transport.location == "cookie" else transport.scheme.lower()
 
 
-def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schema:
-    secured: list[Schema] = [{security_scheme(active, cookie): []}]
+def paths(active: Strategy, transport: Transport, login: Schema, cluster: bool) -> Schema:
+    cookie = transport.location == "cookie"
+    secured: list[Schema] = [{security_scheme(transport): []}]
+    # With DPoP, every request that uses or gets a token carries a proof, and a login or
+    # refresh without a valid one is a 400.
+    dpop = transport.binding == "dpop"
+    proof = (
+        {
+            "parameters": [
+                {
+                    "name": "DPoP",
+                    "in": "header",
+                    "required": True,
+                    "description": "A DPoP proof (RFC 9449) for this request, signed by the key",
+                    "schema": {"type": "string"},
+                }
+            ]
+        }
+        if dpop
+        else {}
+    )
+    no_proof = ", or no valid DPoP proof (error: invalid_dpop_proof)" if dpop else ""
     # With the token in a cookie, what changes state needs the login's X-CSRF-Token too.
     csrf = {"403": error("Missing or wrong X-CSRF-Token header")} if cookie else {}
     refused = {"401": ref("responses", "Unauthorized")}
@@ -52,7 +73,9 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
     if active.refresh_tokens:
         refreshed = {
             "200": token,
-            "400": error("Not JSON, not an object, the field missing, not a string, empty, long"),
+            "400": error(
+                "Not JSON, not an object, the field missing, not a string, empty, long" + no_proof
+            ),
             "401": error(
                 "Unknown, expired, tampered, revoked or already used (which revokes the login), "
                 "or an access token"
@@ -72,7 +95,9 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
             "Log in: a token for a username and a password",
             {
                 "200": token,
-                "400": error("Not JSON, not an object, a field missing, not a string, empty, long"),
+                "400": error(
+                    "Not JSON, not an object, a field missing, not a string, empty, long" + no_proof
+                ),
                 "401": ref("responses", "BadLogin"),
                 "413": error("A body over the size limit"),
                 "415": error("Another content type than application/json"),
@@ -80,6 +105,7 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
                 **store_down,
             },
             requestBody={"required": True, "content": {"application/json": login}},
+            **proof,
         ),
         "/token/refresh": operation(
             "post",
@@ -90,12 +116,14 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
                 "required": not cookie,
                 "content": {"application/json": {"schema": ref("schemas", "Refresh")}},
             },
+            **(proof if active.refresh_tokens else {}),
         ),
         "/protected": operation(
             "get",
             "The authenticated user's record",
             {"200": answer("The user", user), **refused, **store_down},
             security=secured,
+            **proof,
         ),
         "/public": operation(
             "get",
@@ -107,9 +135,10 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
             "Revoke the login of the token sent, as far as the strategy can",
             {**logged_out, **refused, **csrf, **store_down},
             security=secured,
+            **proof,
         ),
         "/strategy": operation(
-            "get", "The active strategy", {"200": answer("Its facts", facts(active))}
+            "get", "The active strategy", {"200": answer("Its facts", facts(active, transport))}
         ),
         "/healthz": operation(
             "get",
@@ -134,13 +163,15 @@ def paths(active: Strategy, login: Schema, cookie: bool, cluster: bool) -> Schem
     }
 
 
-def facts(active: Strategy) -> Schema:
-    names = ("name", "scheme", "stateful", "revocable", "refresh_tokens", "cookie_capable")
+def facts(active: Strategy, transport: Transport) -> Schema:
+    names = ("name", "stateful", "revocable", "refresh_tokens", "cookie_capable")
     facts = {name: {"const": getattr(active, name)} for name in names}
     return closed(
         facts
         | {
+            "scheme": {"const": transport.scheme},
             "token_location": {"enum": ["header", "cookie"]},
+            "token_binding": {"const": transport.binding},
             "description": {"const": active.description},
         }
     )

@@ -9,6 +9,8 @@ from flask import Response
 from strategies.base import IssuedToken, Strategy
 from strategies.errors import AuthError
 from strategies.settings import Setting
+from strategies.token_store import Store
+from strategies.users import User
 
 REALM = "auth-sandbox"
 
@@ -27,10 +29,22 @@ def challenge(scheme: str, error: AuthError) -> str:
 
 class Transport(ABC):
     location: ClassVar[str]  # its TOKEN_LOCATION value
+    binding: ClassVar[str] = "none"  # its TOKEN_BINDING value
     settings: ClassVar[tuple[Setting, ...]] = ()  # its own, read by the app's one loader
 
-    def __init__(self, strategy: Strategy, config: Mapping[str, Any], instance_path: str):
+    def __init__(
+        self,
+        strategy: Strategy,
+        config: Mapping[str, Any],
+        instance_path: str,
+        store: Store | None = None,
+    ):
         self.strategy = strategy
+
+    @property
+    def scheme(self) -> str:
+        """What the client sends before the token, and the `token_type` a login answers."""
+        return self.strategy.scheme
 
     @abstractmethod
     def token(self) -> str:
@@ -46,6 +60,18 @@ class Transport(ABC):
         """The answer to a login or refresh whose JSON body is `body`, with the tokens put
         where this transport carries them."""
 
+    def issue(self, user: User, password: str) -> IssuedToken:
+        """What a login issues to `user`, whose password the app has verified."""
+        return self.strategy.issue(user, password)
+
+    def authenticate(self, token: str) -> User:
+        """The user of the request, whose token the transport took from it."""
+        return self.strategy.authenticate(token)
+
+    def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
+        """The user and next pair of a refresh, whose refresh token the transport took."""
+        return self.strategy.refresh(refresh_token)
+
     def prove_state_change(self, token: str) -> None:  # noqa: B027 - a hook, empty by default
         """What a request that changes state, authenticated by `token`, must also prove;
         raises an AuthError if it does not. Nothing more, by default."""
@@ -57,4 +83,4 @@ class Transport(ABC):
 
     def challenge(self, error: AuthError) -> str:
         """The `WWW-Authenticate` value of a 401."""
-        return challenge(self.strategy.scheme, error)
+        return challenge(self.scheme, error)

@@ -26,6 +26,7 @@ from strategies.base import IssuedToken, Strategy
 from strategies.capabilities import login_id
 from strategies.errors import CSRFFailed, MissingCredentials
 from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, random_secret, with_made_values
+from strategies.token_store import Store
 
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
@@ -54,8 +55,14 @@ class CookieTransport(Transport):
         ),
     )
 
-    def __init__(self, strategy: Strategy, config: Mapping[str, Any], instance_path: str):
-        super().__init__(strategy, config, instance_path)
+    def __init__(
+        self,
+        strategy: Strategy,
+        config: Mapping[str, Any],
+        instance_path: str,
+        store: Store | None = None,
+    ):
+        super().__init__(strategy, config, instance_path, store)
         config = with_made_values(self.settings, config, instance_path)
         self.secret = config["CSRF_SECRET_KEY"].encode()
         self.secure = config["SANDBOX_ENV"] == "production"  # sent over HTTPS only
