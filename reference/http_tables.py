@@ -40,7 +40,9 @@ def documents() -> Iterator[tuple[str, Document]]:
         for index, configuration in enumerate(found):
             yield configuration.label, served(Path(folder, str(index)), configuration, False)
         for index, configuration in enumerate(found):
-            if registry.load(configuration.name).cookie_capable:
+            # A token bound to a key (TOKEN_BINDING=dpop) travels in the header only.
+            bound = configuration.settings.get("TOKEN_BINDING", "none") != "none"
+            if registry.load(configuration.name).cookie_capable and not bound:
                 label = f"{configuration.label} (cookie)"
                 yield label, served(Path(folder, f"cookie-{index}"), configuration, True)
 

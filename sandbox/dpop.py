@@ -45,7 +45,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def token_hash(token: str) -> str:
     """The `ath` of a proof sent beside `token`: base64url of SHA-256 of its ASCII."""
-    return b64url(hashlib.sha256(token.encode("ascii")).digest())
+    return b64url(hashlib.sha256(token.encode()).digest())
 
 
 def normalised_url(url: str) -> tuple[str, str, str]:

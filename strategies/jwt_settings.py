@@ -81,5 +81,8 @@ VARIANTS = {
     "denylist + tracking": {"JWT_DENYLIST": True, "STORE_CACHE": "tracking"},
     "refresh": REFRESH,
     "refresh + denylist": {**REFRESH, "JWT_DENYLIST": True},
+    # Tokens bound to the client's key (RFC 9449): a stolen one is useless without it.
+    "DPoP": {"TOKEN_BINDING": "dpop"},
+    "refresh + denylist + DPoP": {**REFRESH, "JWT_DENYLIST": True, "TOKEN_BINDING": "dpop"},
     **{algorithm: {"JWT_ALGORITHM": algorithm} for algorithm in KEY_TYPES},
 }

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from benchmarks import anatomy, measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from benchmarks.compare.browser import NOT_ASKED
-from benchmarks.compare.claims.weighing import own
+from benchmarks.compare.claims.weighing import bound, own
 from benchmarks.compare.forgery.leak import SIGNING_KEY, TOKEN_STORE, USER_TABLE, leak_yields
 from benchmarks.compare.forgery.verifier import verifier_forgery
 from benchmarks.compare.report import to_csv, to_json, to_markdown
@@ -244,9 +244,11 @@ def test_refresh_round_trips_and_what_refresh_tokens_add_to_the_login(comparison
         assert refresh["offered"] == facts["refresh_tokens"], label
         if facts["refresh_tokens"]:
             assert refresh["status"] == 200
-            # One script, whatever it does; nothing of the limits: no password is sent.
-            assert trips["redis"] == 1 and set(trips["by_purpose"]) == set(own(trips))
-            assert trips["trips"][0]["commands"] in ("EVALSHA", "EVAL")
+            # One script, whatever it does; nothing of the limits: no password is sent. Where
+            # tokens are bound to a key, the proof's id is recorded first (one SET).
+            proof = bound(r)
+            assert trips["redis"] == 1 + proof and set(trips["by_purpose"]) == set(own(trips))
+            assert trips["trips"][proof]["commands"] in ("EVALSHA", "EVAL")
             assert trips["user_table"] >= 1
             # A login writes the login's refresh state.
             assert own(r["round_trips"]["login"])
@@ -286,12 +288,14 @@ def test_an_unknown_strategy_is_a_usage_error_listing_the_known_ones():
 
 
 def jwts_signed_with(comparison: dict[str, Any], algorithm: str) -> list[dict[str, Any]]:
-    """The JWT configurations whose token's header names `algorithm`, keeping no state."""
+    """The JWT configurations whose token's header names `algorithm`, keeping no state and
+    bound to no key."""
     return [
         r
         for r in comparison["strategies"].values()
         if (r["token"]["signature"] or {}).get("algorithm") == algorithm
         and not r["strategy"]["stateful"]
+        and not bound(r)
     ]
 
 
@@ -472,7 +476,7 @@ def test_a_store_that_kept_tokens_themselves_would_yield_them_in_a_dump(subject_
     subject = subject_of("bearer")
     store, prefix = subject.strategy.store, subject.config["REDIS_KEY_PREFIX"]
     assert leak_yields(subject)["accepted"] == 0
-    store.set(prefix + "kept-raw", subject.issued["token"])
+    store.set(prefix + "token:kept-raw", subject.issued["token"])
     assert leak_yields(subject)["accepted"] >= 1
 
 
@@ -503,7 +507,7 @@ def test_a_redis_url_that_cannot_be_used_leaves_compare_what_needs_no_store(tmp_
     # ...having measured and written what needs no token store, and said why not the rest.
     written = json.loads((out / "comparison.json").read_text())
     assert set(written["strategies"]) == {"basic", "basic + cache"}
-    assert set(written["not_measured"]) == {"bearer", "bearer + tracking"}
+    assert set(written["not_measured"]) == {"bearer", "bearer + tracking", "bearer + DPoP"}
     assert all(
         why.startswith("It needs the token store, and REDIS_URL") and "cannot be used" in why
         for why in written["not_measured"].values()

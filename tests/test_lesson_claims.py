@@ -12,7 +12,7 @@ import pytest
 from benchmarks import measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, HEX_DIGEST, OPAQUE, SIGNED_JSON
 from benchmarks.compare.claims import evaluate
-from benchmarks.compare.claims.weighing import LESSON, OURS, own
+from benchmarks.compare.claims.weighing import LESSON, OURS, bound, own
 from benchmarks.compare.store_use import LIMITS
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from strategies import registry
@@ -28,7 +28,7 @@ def of_kind(comparison: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 # Every test reads the `comparison` fixture: `auth-sandbox compare` over every strategy.
 pytestmark = pytest.mark.measures
 
-CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3", "A4", "A5"]
+CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3", "A4", "A5", "A6"]
 
 
 def claim(comparison: dict[str, Any], claim_id: str) -> dict[str, str]:
@@ -93,8 +93,10 @@ def test_c5_opaque_tokens_cost_a_stored_key_and_a_round_trip_and_buy_logout(comp
     for opaque in of_kind(comparison, OPAQUE):
         assert opaque["store"]["keys_per_token"] >= 1
         assert opaque["store"]["bytes_per_token"] > 0
-        # Its token's look-up, on its first request at least (then maybe a cache's answer).
-        assert sum(own(opaque["round_trips"]["first_request"]).values()) == 1
+        # Its token's look-up, on its first request at least (then maybe a cache's answer);
+        # bound to a key, the proof's record too.
+        first = own(opaque["round_trips"]["first_request"])
+        assert sum(first.values()) == 1 + bound(opaque)
         assert opaque["store_down"]["protected_status"] == 503
         assert opaque["logout"]["revoked"]
     others = [r for r in comparison["strategies"].values() if not r["strategy"]["stateful"]]
@@ -160,8 +162,20 @@ def test_c10_missing_and_invalid_tokens_get_401_with_a_challenge_not_403(compari
 
 
 def test_c11_a_token_works_from_any_client_that_holds_it(comparison):
-    assert all(r["replay_from_another_client"] == 200 for r in comparison["strategies"].values())
+    results = comparison["strategies"].values()
+    assert all(r["replay_from_another_client"] == 200 for r in results if not bound(r))
     assert verdict(comparison, "C11") == "holds with a caveat"
+
+
+def test_a6_a_token_bound_to_a_key_is_refused_from_a_client_without_it(comparison):
+    results = comparison["strategies"]
+    bound_labels = {label for label, r in results.items() if bound(r)}
+    assert bound_labels == {"bearer + DPoP", "jwt + DPoP", "jwt + refresh + denylist + DPoP"}
+    for label, r in results.items():
+        assert r["replay_from_another_client"] == (401 if label in bound_labels else 200), label
+        assert (r["token"]["proof_bytes"] > 0) == (label in bound_labels), label
+        assert (r["cost"]["client_proof"] is not None) == (label in bound_labels), label
+    assert verdict(comparison, "A6") == "holds with a caveat"
 
 
 def test_claims_weigh_every_strategy_of_a_kind_and_tolerate_kinds_they_do_not_know(comparison):
@@ -258,7 +272,9 @@ def test_a4_a_jwt_verifier_forges_with_a_shared_secret_not_with_public_keys(comp
 def test_a5_a_private_key_s_jwt_is_bigger_and_slower_to_sign(comparison):
     jwts = of_kind(comparison, SIGNED_JSON)
     (reference,) = [
-        r for r in jwts if not r["strategy"]["publishes_jwks"] and not r["strategy"]["stateful"]
+        r
+        for r in jwts
+        if not r["strategy"]["publishes_jwks"] and not r["strategy"]["stateful"] and not bound(r)
     ]
     public = [r for r in jwts if r["strategy"]["publishes_jwks"]]
     assert public

@@ -25,6 +25,7 @@ from benchmarks.compare.token_attacks import (
     tamper,
     unauthenticated,
 )
+from benchmarks.harness.dpop_client import TEST_ORIGIN
 from benchmarks.harness.processes import free_port
 from strategies import capabilities
 
@@ -66,7 +67,9 @@ def measure(
             "name": strategy.name,
             "label": label,
             "variant_settings": dict(variant or {}),
-            "scheme": strategy.scheme,
+            "scheme": subject.transport.scheme,
+            # "dpop": every token is bound to the client's key, and each request proves it.
+            "token_binding": subject.transport.binding,
             "stateful": strategy.stateful,
             "revocable": strategy.revocable,
             "refresh_tokens": strategy.refresh_tokens,
@@ -85,10 +88,13 @@ def token_facts(subject: Subject) -> dict[str, Any]:
     # Three logins of one user (the probe user: the demo user's would each pay its hash).
     logins = {subject.login()["token"] for _ in range(3)}
     reading = measurable.read_token(subject.strategy, token)
+    key = subject.proof_key  # where tokens are bound to a key, a proof travels beside them
+    proof = key.proof("GET", TEST_ORIGIN + "/protected", token) if key is not None else ""
     return {
         "example": anatomy.shorten(token),
         "bytes": len(token.encode()),
         "header_bytes": len(subject.header["Authorization"].encode()),
+        "proof_bytes": len(proof.encode()),  # its DPoP header's value; 0: none is sent
         "kind": reading.kind,
         "alphabet": anatomy.alphabet(token),
         "new_each_login": len(logins) == 3,

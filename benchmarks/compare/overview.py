@@ -42,6 +42,11 @@ def _store_down(r: dict[str, Any]) -> str:
     return f"logins {down['login_status']}"
 
 
+def _stolen(r: dict[str, Any]) -> str:
+    status = r["replay_from_another_client"]
+    return "works" if status == 200 else str(status)
+
+
 def _forges(r: dict[str, Any]) -> str:
     forgery = r["verifier_forgery"]
     if not forgery["measured"]:
@@ -62,6 +67,7 @@ COLUMNS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
     ),
     ("store down", "what fails without the store", _store_down),
     ("verifier forges", "whether a service that verifies can make tokens", _forges),
+    ("stolen token", "sent by another client (with DPoP, without the key)", _stolen),
 ]
 
 

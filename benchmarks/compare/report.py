@@ -45,10 +45,13 @@ def browser_lines(comparison: dict[str, Any]) -> list[str]:
 def render_table(comparison: dict[str, Any], console: Console) -> None:
     """The overview and a line per claim: what a reader decides by, in a screen."""
     headers, rows = overview(comparison)
-    table = Table(title=TITLE, caption=legend(), caption_justify="left", box=box.SIMPLE)
+    table = Table(
+        title=TITLE, caption=legend(), caption_justify="left", box=box.SIMPLE, pad_edge=False
+    )
     table.add_column(headers[0], no_wrap=True)
     for header in headers[1:]:
-        table.add_column(header, no_wrap=True)
+        # A header a word a line: the cells are narrower than the words they sit under.
+        table.add_column(header.replace(" ", "\n"), no_wrap=True)
     for row in rows:
         table.add_row(*row)
     console.print(table)

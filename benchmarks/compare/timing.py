@@ -5,9 +5,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-# 200 runs give the medians 500 gave, within the run-to-run noise of a shared 2-core machine,
-# in less than half the time; a call slower than budget / MAX_RUNS stops at the budget instead.
-MAX_RUNS = 200
+# 150 runs give the medians 500 gave, within the run-to-run noise of a shared 2-core machine,
+# in less than a third of the time; a call slower than budget / MAX_RUNS stops at the budget
+# instead.
+MAX_RUNS = 150
 MIN_RUNS = 5  # a median of fewer says little, whatever the budget
 
 

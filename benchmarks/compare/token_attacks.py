@@ -10,6 +10,7 @@ from typing import Any
 
 from benchmarks import anatomy, measurable
 from benchmarks.compare.subject import PROBE_HASH, Subject
+from benchmarks.harness.dpop_client import PROOF_HEADER, TEST_ORIGIN, ProofKey
 
 TAMPER_LIMIT = 48
 # A client other than the one that logged in: another loopback address and agent.
@@ -71,9 +72,14 @@ def unauthenticated(subject: Subject) -> dict[str, Any]:
 
 
 def replay_from_another_client(subject: Subject) -> int:
-    """The status of the logged-in token, sent by another client."""
-    header, client = subject.header, subject.client
-    return client.get("/protected", headers=header, environ_base=ANOTHER_CLIENT).status_code
+    """The status of the logged-in token, sent by another client: a thief who holds the token
+    but not the key it is bound to (where tokens are), so proves a key of its own."""
+    headers: dict[str, str] = dict(subject.header)
+    if subject.proof_key is not None:
+        url = TEST_ORIGIN + "/protected"
+        headers[PROOF_HEADER] = ProofKey().proof("GET", url, subject.issued["token"])
+    client = subject.client
+    return client.get("/protected", headers=headers, environ_base=ANOTHER_CLIENT).status_code
 
 
 def alg_none_token(subject: Subject) -> str:

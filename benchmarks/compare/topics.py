@@ -106,6 +106,8 @@ def _unauthenticated(answers: dict) -> str:
 
 def _size(token: dict) -> str:
     text = f"{token['bytes']} B ({token['header_bytes']} B)"
+    if token["proof_bytes"]:
+        text += f"\n+ {token['proof_bytes']} B DPoP proof"
     signature = token["signature"]
     if signature is None:
         return text
@@ -144,6 +146,12 @@ def _elsewhere(elsewhere: dict | None, event: str) -> str:
     return f"{status}here {after['sandbox_after']}; there {there}"
 
 
+def _client_proof(timing: dict | None) -> str:
+    if timing is None:
+        return "no proof"
+    return f"{timing['median_ms']:.3f} ms (p95 {timing['p95_ms']:.3f})"
+
+
 Cell = Callable[[dict[str, Any]], str]
 
 
@@ -179,12 +187,15 @@ TOPICS = [
             ("sign: issue()", lambda r: _part(r["cost"], "sign")),
             ("verify: authenticate", lambda r: _part(r["cost"], "authenticate")),
             ("a refused guess", lambda r: _ms(r["cost"], "refused")),
+            ("client: a proof", lambda r: _client_proof(r["cost"]["client_proof"])),
         ],
         "Medians (p95). A whole request, × the /public baseline: the same route without "
         "authentication. Sign: the strategy's issue() alone (POST /token without its password "
         "check); verify: its authenticate step alone; each the time it adds to a request, and "
-        "its share of a whole /protected call. Round trips: Redis round trips (every client's, the "
-        "failed-login limits' too) and user-table (SQL) queries of one request.",
+        "its share of a whole /protected call (with DPoP, the proof's checks and replay record "
+        "included). Round trips: Redis round trips (every client's, the failed-login limits' "
+        "too) and user-table (SQL) queries of one request. Client: what a DPoP client pays to "
+        "sign the proof each request carries.",
     ),
     Topic(
         "Redis round trips, by purpose",
@@ -269,6 +280,9 @@ TOPICS = [
             ("no / bad token", lambda r: _unauthenticated(r["unauthenticated"])),
             ("replayed elsewhere", lambda r: str(r["replay_from_another_client"])),
         ],
+        "Replayed elsewhere: the logged-in token sent by another client; where tokens are "
+        "bound to a key (DPoP), that client has the token but not the key, and signs its proof "
+        "with a key of its own.",
     ),
 ]
 

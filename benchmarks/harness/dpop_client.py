@@ -6,16 +6,20 @@ the README's example, made with PyJWT and `cryptography` as a client would.
 
 import time
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import jwt as pyjwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from flask.testing import FlaskClient
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+from werkzeug.datastructures import Headers
 
 from sandbox.dpop import PROOF_TYPE, token_hash
 from strategies.jwt_keys import thumbprint
 
 PROOF_HEADER = "DPoP"
+TEST_ORIGIN = "http://localhost"  # where Flask's test client sends its requests
 
 
 class ProofKey:
@@ -69,3 +73,51 @@ class ProofKey:
         if token is not None:
             sent["Authorization"] = f"DPoP {token}"
         return sent
+
+
+def sent_token(authorization: str | None) -> str | None:
+    """The token an `Authorization: DPoP <token>` header sends; None for any other."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "dpop" else None
+
+
+def proved(key: ProofKey, method: str, path: str, headers: Any = None) -> Headers:
+    """`headers` and a fresh proof for a request of `method` to `path` of the test client,
+    beside the token their `Authorization` sends."""
+    sent = Headers(headers)
+    url = TEST_ORIGIN + path.split("?", 1)[0]
+    sent[PROOF_HEADER] = key.proof(method, url, sent_token(sent.get("Authorization")))
+    return sent
+
+
+class ProvingClient(FlaskClient):
+    """Flask's test client as a DPoP client: each request it sends without a `DPoP` header
+    of its own gets a fresh proof signed by `key`, the client's (one for every client of an
+    app: one user's)."""
+
+    key: ClassVar[ProofKey]
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str):
+            headers = Headers(kwargs.get("headers"))
+            if PROOF_HEADER not in headers:
+                method = str(kwargs.get("method", "GET")).upper()
+                kwargs["headers"] = proved(self.key, method, args[0], headers)
+        return super().open(*args, **kwargs)
+
+
+def proving_client(key: ProofKey) -> type[ProvingClient]:
+    """A test client class whose requests are proved by `key`."""
+    return type("ProvingClient", (ProvingClient,), {"key": key})
+
+
+def proofs_ahead(
+    key: ProofKey, method: str, path: str, headers: dict[str, str]
+) -> Iterator[Headers]:
+    """Headers with proofs signed before they are needed, endlessly: a timed request then
+    pays the server's checks, not the client's signing (timed apart)."""
+    batch: list[Headers] = []
+    while True:
+        if not batch:
+            batch = [proved(key, method, path, headers) for _ in range(64)]
+        yield batch.pop()

@@ -59,6 +59,7 @@ def token_store(app: Flask, active: Strategy, cluster: bool) -> Schema:
     prefix = app.config["REDIS_KEY_PREFIX"]
     families = {
         **store_keys(active),
+        **extensions.transport(app).store_keys(),
         extensions.login_limits(app).key_prefix + ":": "failed-login counts",
     }
     if app.config["REDIS_URL"] is None:

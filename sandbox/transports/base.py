@@ -60,6 +60,11 @@ class Transport(ABC):
         """The answer to a login or refresh whose JSON body is `body`, with the tokens put
         where this transport carries them."""
 
+    def store_keys(self) -> Mapping[str, str]:
+        """What it keeps in the token store beside the strategy: each key prefix, and what its
+        keys hold. Nothing, by default."""
+        return {}
+
     def issue(self, user: User, password: str) -> IssuedToken:
         """What a login issues to `user`, whose password the app has verified."""
         return self.strategy.issue(user, password)

@@ -24,6 +24,7 @@ from strategies.token_store import Store
 from strategies.users import User
 
 SCHEME = "DPoP"
+PROOF_IDS = "DPoP proof ids"  # what the replay cache's keys hold, as reports name it
 PROOF_HEADER = "DPoP"
 
 
@@ -58,6 +59,10 @@ class DPoPTransport(HeaderTransport):
             else ProcessReplays(window)
         )
         self.proofs = ProofChecker(max_age, replays)
+
+    def store_keys(self) -> Mapping[str, str]:
+        replays = self.proofs.replays
+        return {replays.prefix: PROOF_IDS} if isinstance(replays, StoreReplays) else {}
 
     @property
     def scheme(self) -> str:

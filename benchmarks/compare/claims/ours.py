@@ -12,6 +12,7 @@ from benchmarks.compare.claims.weighing import (
     WRONG,
     Claim,
     Results,
+    bound,
     each_of,
     each_of_kind,
     keys,
@@ -218,12 +219,12 @@ def a4(results: Results) -> Claim | None:
 def a5(results: Results) -> Claim | None:
     signed = of_kind(results, SIGNED_JSON)
     # What a private key costs, against a JWT signed with a shared secret and nothing else
-    # (no store, no login id in its claims): it publishes no key to verify with.
+    # (no store, no login id or key binding in its claims): it publishes no key to verify with.
     public = {n: r for n, r in signed.items() if r["strategy"]["publishes_jwks"]}
     shared = [
         (n, r)
         for n, r in signed.items()
-        if not r["strategy"]["publishes_jwks"] and not r["strategy"]["stateful"]
+        if not r["strategy"]["publishes_jwks"] and not r["strategy"]["stateful"] and not bound(r)
     ]
     if not public or not shared:
         return None

@@ -17,6 +17,7 @@ Results = dict[str, dict[str, Any]]
 Weigh = Callable[[dict[str, Any]], tuple[str, str]]
 T = TypeVar("T")
 REASON_CHARS = 160  # a reason fits two terminal lines
+UNBOUND = "none"  # TOKEN_BINDING's value where whoever holds a token can use it
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class Claim:
     reason: str
     evidence: str
     source: str = LESSON
+
+
+def bound(r: dict[str, Any]) -> bool:
+    """Whether a configuration's tokens are bound to the client's key (TOKEN_BINDING=dpop)."""
+    return r["strategy"]["token_binding"] != UNBOUND
 
 
 def of_kind(results: Results, kind: str) -> Results:

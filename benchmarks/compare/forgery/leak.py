@@ -18,6 +18,7 @@ from benchmarks.compare.subject import Subject
 from sandbox import create_app, extensions
 from sandbox.config import THROWAWAY_HASH
 from sandbox.users import db
+from strategies import capabilities
 from strategies.base import Store
 
 NEVER_LOGGED_IN = "never-logged-in"
@@ -110,8 +111,10 @@ def _dump(store: Store, prefix: str) -> Iterator[str]:
 
 
 def _store_dump(subject: Subject, store: Store) -> dict[str, Any]:
-    """Every key and value of the store under the app's prefix, sent as a token."""
-    items = list(dict.fromkeys(_dump(store, subject.config["REDIS_KEY_PREFIX"])))
+    """Every key and value of the strategy's token store, sent as a token: the keys it keeps
+    (`store_keys`), not the counts or replay records the app keeps beside them."""
+    families = capabilities.store_keys(subject.strategy) or {subject.config["REDIS_KEY_PREFIX"]: ""}
+    items = list(dict.fromkeys(item for family in families for item in _dump(store, family)))
     tried = items[:MAX_DUMP_TRIES]
     tries = [_try(subject, "a key or value of the store", str, item) for item in tried]
     of = f" (of {len(items)})" if len(items) > len(tried) else ""
@@ -162,7 +165,8 @@ def _attacker_mint(subject: Subject, files: list[Path], user: Someone) -> str:
             }
         )
         with app.app_context():
-            token = extensions.strategy(app).issue(user, "").token
+            # Bound, where tokens are, to a key the attacker holds: the client's stands in.
+            token = subject.issue(user, "", extensions.strategy(app)).token
             db.engine.dispose()  # its SQLite file goes with the folder
         return token
 
