@@ -20,6 +20,7 @@ from strategies.errors import (
     AuthError,
     BadDPoPGrant,
     BadLogin,
+    BoundTokenWithoutProof,
     CSRFFailed,
     ExpiredToken,
     InvalidCredentials,
@@ -55,6 +56,7 @@ ANSWERS: dict[type[AuthError], Answer] = {
     TooManyFailedLogins: Answer(429),  # Retry-After: until the spent window ends
     CSRFFailed: Answer(403),
     InvalidDPoPProof: Answer(401, challenge=True),
+    BoundTokenWithoutProof: Answer(401, challenge=True),
     BadDPoPGrant: Answer(400),  # a login or refresh without a valid proof: nothing issued
     NotRevocable: Answer(501),
     NoRefreshTokens: Answer(501),

@@ -5,7 +5,11 @@ GET /.well-known/jwks.json with JWT_ALGORITHM RS256, ES256 or EdDSA), which PyJW
 PyJWKClient fetches and caches. GET /protected answers 200 {"sub", "kid"} for an access
 token of the issuer and audience it expects, signed by a key the JWK Set publishes, with
 the algorithm the JWK Set gives that key; every refusal is 401 {"msg"} with the sandbox's
-Bearer challenge, answered through the sandbox's error table (sandbox/errors.py). What a
+Bearer challenge, answered through the sandbox's error table (sandbox/errors.py). A token
+bound to a key (`cnf.jkt`, TOKEN_BINDING=dpop at the sandbox) is accepted only as
+`Authorization: DPoP` beside a proof of that key, checked by the sandbox's rules
+(sandbox/dpop.py) with a replay cache of its own, in the process; refused with a DPoP
+challenge. What a
 sandbox JWT is (its issuer and audience by default, the claims it must carry, its kinds)
 comes from strategies/jwt_claims.py, as the jwt strategy's does.
 
@@ -21,14 +25,22 @@ from urllib.parse import urlparse
 
 import click
 import jwt
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
+from sandbox.dpop import ProcessReplays, ProofChecker, replay_window
 from sandbox.errors import register_auth_error_handler, register_http_error_handlers
 from sandbox.jwks_client import VERIFIED_ALGORITHMS, JWKSClient, KeysUnavailable
 from sandbox.transports.base import challenge
-from sandbox.transports.header import request_credentials
-from strategies.errors import InvalidCredentials
+from sandbox.transports.dpop import SCHEME as DPOP
+from sandbox.transports.dpop import dpop_challenge, proved_key
+from sandbox.transports.header import credentials
+from strategies.errors import (
+    AuthError,
+    BoundTokenWithoutProof,
+    InvalidCredentials,
+    InvalidDPoPProof,
+)
 from strategies.jwt_claims import (
     DEFAULT_AUDIENCE,
     DEFAULT_ISSUER,
@@ -36,11 +48,13 @@ from strategies.jwt_claims import (
     decoding_errors,
     of_kind,
 )
+from strategies.key_binding import bound_key, check_binding
 
 __all__ = ["VERIFIED_ALGORITHMS", "create_resource_server", "resource_server_cli"]
 
 DEFAULT_REFETCH_INTERVAL = 5.0
 DEFAULT_CACHE_LIFESPAN = 300.0  # what the sandbox's JWKS allows: Cache-Control max-age=300
+DEFAULT_DPOP_PROOF_MAX_AGE = 60  # the sandbox's DPOP_PROOF_MAX_AGE default
 FETCH_TIMEOUT = 3.0  # seconds; requests that need a key wait for a fetch under way
 EXTENSION = "resource_server"
 
@@ -48,10 +62,25 @@ EXTENSION = "resource_server"
 class Verifier:
     """An access token's claims, verified with the JWKS's keys alone."""
 
-    def __init__(self, keys: JWKSClient, issuer: str, audience: str):
+    def __init__(self, keys: JWKSClient, issuer: str, audience: str, proof_max_age: int):
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.proofs = ProofChecker(proof_max_age, ProcessReplays(replay_window(proof_max_age)))
+
+    def authenticate(self) -> tuple[dict[str, Any], str]:
+        """(claims, kid) of the current request's access token: a bearer token, or a token
+        bound to a key beside a proof of it."""
+        header = request.headers.get("Authorization")
+        sent_scheme = (header or "").strip().partition(" ")[0]
+        if sent_scheme.lower() == DPOP.lower():
+            token = credentials(header, DPOP)
+            proved: str | None = proved_key(self.proofs, token)
+        else:
+            token, proved = credentials(header, "Bearer"), None
+        claims, kid = self.verify(token)
+        check_binding(bound_key(claims), proved)
+        return claims, kid
 
     def verify(self, token: str) -> tuple[dict[str, Any], str]:
         """(claims, kid) of a valid access token, or the AuthError that refuses it."""
@@ -96,6 +125,7 @@ def create_resource_server(
     cache_lifespan: float = DEFAULT_CACHE_LIFESPAN,
     fetch_timeout: float = FETCH_TIMEOUT,
     fetch_now: bool = True,
+    dpop_proof_max_age: int = DEFAULT_DPOP_PROOF_MAX_AGE,
 ) -> Flask:
     """The resource server's app. ValueError for a URL or a time it cannot use.
 
@@ -116,7 +146,7 @@ def create_resource_server(
         JWKS_CACHE_LIFESPAN=cache_lifespan,
     )
     keys = JWKSClient(jwks_url, refetch_interval, cache_lifespan, fetch_timeout, app.logger)
-    app.extensions[EXTENSION] = Verifier(keys, issuer, audience)
+    app.extensions[EXTENSION] = Verifier(keys, issuer, audience, dpop_proof_max_age)
     register_routes(app)
     register_error_handlers(app)
     if fetch_now:
@@ -129,7 +159,7 @@ def create_resource_server(
 def register_routes(app: Flask) -> None:
     @app.get("/protected")
     def protected() -> Response:
-        claims, kid = verifier().verify(request_credentials("Bearer"))
+        claims, kid = verifier().authenticate()
         return jsonify(sub=claims["sub"], kid=kid)
 
     @app.get("/healthz")
@@ -149,9 +179,18 @@ def register_routes(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Every error as the sandbox answers it, through its table: JSON {"msg"}, never HTML or a
-    traceback; a 401 with the Bearer challenge, KeysUnavailable a 503 with its Retry-After."""
-    register_auth_error_handler(app, lambda error: challenge("Bearer", error))
+    traceback; a 401 with the Bearer challenge (DPoP's, to a request that sent a DPoP token
+    or failed a proof), KeysUnavailable a 503 with its Retry-After."""
+    register_auth_error_handler(app, resource_challenge)
     register_http_error_handlers(app)
+
+
+def resource_challenge(error: AuthError) -> str:
+    sent_scheme = request.headers.get("Authorization", "").strip().partition(" ")[0]
+    dpop_error = isinstance(error, InvalidDPoPProof | BoundTokenWithoutProof)
+    if dpop_error or sent_scheme.lower() == DPOP.lower():
+        return dpop_challenge(error)
+    return challenge("Bearer", error)
 
 
 @click.command("resource-server")
@@ -196,6 +235,16 @@ def register_error_handlers(app: Flask) -> None:
     show_default=True,
     help="The aud every token must carry (the sandbox's JWT_AUDIENCE).",
 )
+@click.option(
+    "--dpop-proof-max-age",
+    envvar="DPOP_PROOF_MAX_AGE",
+    show_envvar=True,
+    type=click.IntRange(min=1),
+    default=DEFAULT_DPOP_PROOF_MAX_AGE,
+    show_default=True,
+    help="Seconds around this server's clock within which the iat of a DPoP proof is accepted "
+    "(the sandbox's DPOP_PROOF_MAX_AGE), for tokens bound to a key.",
+)
 def resource_server_cli(
     jwks_url: str,
     host: str,
@@ -204,6 +253,7 @@ def resource_server_cli(
     cache_lifespan: float,
     issuer: str,
     audience: str,
+    dpop_proof_max_age: int,
 ) -> None:
     """Serve GET /protected, which verifies the sandbox's JWTs with the keys at --jwks alone."""
     try:
@@ -217,6 +267,7 @@ def resource_server_cli(
             audience=audience,
             refetch_interval=refetch_interval,
             cache_lifespan=cache_lifespan,
+            dpop_proof_max_age=dpop_proof_max_age,
         )
     except ValueError as error:  # a time that is not finite
         raise click.UsageError(str(error)) from None

@@ -96,6 +96,16 @@ class CSRFFailed(AuthError):
     default_message = "Missing or wrong X-CSRF-Token header: send the login's csrf_token"
 
 
+class BoundTokenWithoutProof(InvalidCredentials):
+    """A token bound to a key, sent as a bearer token (a downgrade): answered with a DPoP
+    challenge wherever bearer tokens are also taken."""
+
+    default_message = (
+        "Token is bound to a key: send it as 'Authorization: DPoP <token>' with a DPoP proof "
+        "signed by that key"
+    )
+
+
 class InvalidDPoPProof(AuthError):
     """A request to a configuration that binds tokens to a key, without a valid proof of it
     (RFC 9449): refused with a DPoP challenge naming the error (401)."""

@@ -7,12 +7,7 @@ the one its token names (`strategies.capabilities.KeyBinding`).
 
 from typing import Any
 
-from strategies.errors import InvalidCredentials, InvalidDPoPProof
-
-BOUND_WITHOUT_PROOF = (
-    "Token is bound to a key: send it as 'Authorization: DPoP <token>' with a DPoP proof "
-    "signed by that key"
-)
+from strategies.errors import BoundTokenWithoutProof, InvalidCredentials, InvalidDPoPProof
 
 
 def check_binding(bound: str | None, proved: str | None) -> None:
@@ -20,7 +15,7 @@ def check_binding(bound: str | None, proved: str | None) -> None:
     if bound == proved:
         return
     if proved is None:  # a bound token sent as a bearer token: a downgrade
-        raise InvalidCredentials(BOUND_WITHOUT_PROOF)
+        raise BoundTokenWithoutProof()
     if bound is None:
         raise InvalidCredentials(
             "Token is not bound to a key, and this server takes only bound ones"

@@ -31,6 +31,7 @@ EXPECTED: dict[type[AuthError], tuple[int, bool, str | None]] = {
     errors.TooManyFailedLogins: (429, NO_CHALLENGE, "42"),  # its own seconds
     errors.CSRFFailed: (403, NO_CHALLENGE, None),
     errors.InvalidDPoPProof: (401, CHALLENGE, None),
+    errors.BoundTokenWithoutProof: (401, CHALLENGE, None),
     errors.BadDPoPGrant: (400, NO_CHALLENGE, None),
     errors.RefreshTokenReused: (401, CHALLENGE, None),
     errors.NotRevocable: (501, NO_CHALLENGE, None),

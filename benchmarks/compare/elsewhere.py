@@ -17,6 +17,7 @@ from typing import Any
 from benchmarks import anatomy
 from benchmarks.browser.served_app import serve
 from benchmarks.compare.subject import Subject
+from benchmarks.harness.dpop_client import proving_client
 from sandbox.resource_server import create_resource_server
 from strategies import capabilities
 
@@ -50,6 +51,8 @@ def _after(
     resource_server = create_resource_server(
         f"{base}/.well-known/jwks.json", issuer=claims["iss"], audience=claims["aud"]
     )
+    if subject.proof_key is not None:  # the client proves its key there too
+        resource_server.test_client_class = proving_client(subject.proof_key)
     header = subject.authorization(issued["token"])
     elsewhere = resource_server.test_client()
     before = elsewhere.get("/protected", headers=header).status_code

@@ -17,8 +17,7 @@ from sandbox.dpop import ALGORITHMS, ProcessReplays, ProofChecker, StoreReplays,
 from sandbox.transports.header import HeaderTransport, credentials
 from strategies.base import IssuedToken, Strategy
 from strategies.capabilities import KeyBinding
-from strategies.errors import AuthError, BadDPoPGrant, InvalidCredentials, InvalidDPoPProof
-from strategies.key_binding import BOUND_WITHOUT_PROOF
+from strategies.errors import AuthError, BadDPoPGrant, BoundTokenWithoutProof, InvalidDPoPProof
 from strategies.settings import Setting, whole_number
 from strategies.token_store import Store
 from strategies.users import User
@@ -71,19 +70,13 @@ class DPoPTransport(HeaderTransport):
     def token(self) -> str:
         header = request.headers.get("Authorization")
         if header is not None and header.strip().lower().startswith("bearer "):
-            raise InvalidCredentials(BOUND_WITHOUT_PROOF)  # a downgrade to a bearer token
+            raise BoundTokenWithoutProof()  # a downgrade to a bearer token
         return credentials(header, SCHEME)
-
-    def proved_key(self, token: str | None = None) -> str:
-        """The thumbprint of the key the request's proof was signed with, `token`'s key."""
-        return self.proofs.key_of(
-            request.headers.getlist(PROOF_HEADER), request.method, request.base_url, token
-        )
 
     def _granted_key(self) -> str:
         """The key a login or refresh proves: without a valid proof, nothing is issued (400)."""
         try:
-            return self.proved_key()
+            return proved_key(self.proofs)
         except InvalidDPoPProof as error:
             raise BadDPoPGrant(error.message) from None
 
@@ -91,14 +84,26 @@ class DPoPTransport(HeaderTransport):
         return self.bound.issue_bound(user, password, self._granted_key())
 
     def authenticate(self, token: str) -> User:
-        return self.bound.authenticate_bound(token, self.proved_key(token))
+        return self.bound.authenticate_bound(token, proved_key(self.proofs, token))
 
     def refresh(self, refresh_token: str) -> tuple[User, IssuedToken]:
         return self.bound.refresh_bound(refresh_token, self._granted_key())
 
     def challenge(self, error: AuthError) -> str:
-        # RFC 9449 §7.1: the algorithms a proof may use, and which check failed, if any.
-        value = f'{SCHEME} algs="{" ".join(ALGORITHMS)}"'
-        if isinstance(error, InvalidDPoPProof):
-            return value + f', error="{error.error_code}"'
-        return value + ', error="invalid_token"' if error.token_sent else value
+        return dpop_challenge(error)
+
+
+def dpop_challenge(error: AuthError) -> str:
+    """A 401's `WWW-Authenticate` under DPoP (RFC 9449 §7.1): the algorithms a proof may use,
+    and which check failed, if any."""
+    value = f'{SCHEME} algs="{" ".join(ALGORITHMS)}"'
+    if isinstance(error, InvalidDPoPProof):
+        return value + f', error="{error.error_code}"'
+    return value + ', error="invalid_token"' if error.token_sent else value
+
+
+def proved_key(checker: ProofChecker, token: str | None = None) -> str:
+    """The thumbprint of the key that signed the current request's one proof, made for this
+    request (beside `token`, where one is sent); InvalidDPoPProof otherwise."""
+    proofs = request.headers.getlist(PROOF_HEADER)
+    return checker.key_of(proofs, request.method, request.base_url, token)
