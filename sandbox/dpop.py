@@ -125,13 +125,14 @@ class ProofChecker:
         proof = proofs[0]
         if len(proof) > MAX_PROOF_BYTES:
             raise InvalidDPoPProof(f"DPoP proof longer than {MAX_PROOF_BYTES} bytes")
-        jwk, claims = self._verified(proof)
+        jwk, claims = self.verified(proof)
         self._check_claims(claims, method, url, token)
         if not self.replays.first_use(claims["jti"]):
             raise InvalidDPoPProof("DPoP proof replayed: its jti was used before")
         return thumbprint(jwk)
 
-    def _verified(self, proof: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def verified(self, proof: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The public key (`jwk`) and claims of a proof whose header and signature hold."""
         try:
             header = pyjwt.get_unverified_header(proof)
         except pyjwt.PyJWTError as error:

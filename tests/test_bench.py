@@ -81,7 +81,18 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
         "jwt + EdDSA": "EdDSA",
     }
     # A refresh phase follows each target that issues refresh tokens, and only those.
-    assert set(phases) == {"jwt + refresh", "jwt + refresh + denylist"}
+    assert set(phases) == {
+        "jwt + refresh",
+        "jwt + refresh + denylist",
+        "jwt + refresh + denylist + DPoP",
+    }
+    # Bound to a key: each locust user signs a proof per request (no failure below), and
+    # where the time of one goes is timed step by step.
+    bound = {"bearer + DPoP", "jwt + DPoP", "jwt + refresh + denylist + DPoP"}
+    assert {t["target"] for t in bench["targets"] if t["token_binding"] == "dpop"} >= bound
+    assert set(bench["dpop_costs"]) == bound
+    for steps in bench["dpop_costs"].values():
+        assert 0 < steps["thumbprint"]["median_ms"] < steps["proof_check"]["median_ms"]
     for reference, phase in phases.items():
         assert labels.index(phase) == labels.index(reference) + 1
     for target in bench["targets"]:
@@ -115,6 +126,7 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     else:
         assert "- jwt: one-pass verification saves " in report
     assert "## Refresh tokens" in report
+    assert "## Where a DPoP request's time goes" in report
     # 3 s is too short a phase for a window past the logins: no refresh ratio, and it says so.
     assert "- jwt + refresh: a refresh " in report
     assert "run with a longer --duration" in report
@@ -444,6 +456,28 @@ def test_key_pair_targets_are_held_by_their_algorithm_and_rs256_is_shown_without
     assert rs256.startswith("- jwt + RS256: server CPU per request 2x, throughput 1x (no target: ")
     assert "its signing at POST /token" in rs256
     assert "verifying with the public key, on every request, is cheap" in rs256
+
+
+def test_a_target_bound_to_a_key_is_held_to_one_and_a_half_times_the_baseline():
+    def bound(target: str, cpu: float, rps: float) -> dict:
+        return protected(target, rps, cpu, 10) | {"token_binding": "dpop"}
+
+    bench = summarize(
+        {
+            "rounds": [
+                [
+                    measured(BASELINE, 1000, 0.8),
+                    bound("jwt + DPoP", 1.12, 700),
+                    bound("bearer + DPoP", 1.28, 600),
+                ]
+            ]
+        }
+    )
+    lines = table(bench)
+    assert "- jwt + DPoP: server CPU per request 1.4x (target <= 1.5x): met" in lines
+    assert "- jwt + DPoP: throughput 0.7x (target >= 0.67x): met" in lines
+    assert "- bearer + DPoP: server CPU per request 1.6x (target <= 1.5x): MISSED" in lines
+    assert "- bearer + DPoP: throughput 0.6x (target >= 0.67x): MISSED" in lines
 
 
 def peer(rps: float, cpu: float | None, p50: float, steady: bool = True) -> dict:

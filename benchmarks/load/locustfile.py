@@ -33,14 +33,23 @@ Users log in as `--usernames` (comma-separated, taken in turn) with `--password`
 the defaults are the lesson's demo user, seeded in development. `--protected-path`
 names the authenticated route that steady and refresh call (default /protected):
 the bench points it at a peer's route, e.g. benchmarks/load/peer_app.py's.
+
+Where tokens are bound to a key (`token_binding` "dpop" in GET /strategy), each user makes
+a key of its own at start and signs a fresh DPoP proof for every request it sends with a
+token, and for its logins and refreshes, as a DPoP client does (RFC 9449); the time it
+spends signing is the client's, outside the response times locust reports (the bench
+reports it beside the server's, benchmarks/load/dpop_costs.py).
 """
 
 import itertools
+from urllib.parse import urljoin
 
 from locust import constant, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
+
+from benchmarks.harness.dpop_client import PROOF_HEADER, ProofKey, sent_token
 
 SCENARIOS = ("steady", "login", "logout", "refresh", "public")
 REFRESH_EVERY = 10  # /protected calls per refresh
@@ -112,6 +121,8 @@ class StrategyUser(FastHttpUser):
                 response.failure(f"{facts['name']} issues no refresh tokens: nothing to refresh")
         if cannot_refresh:
             raise StopUser()
+        # A key of its own where tokens are bound to one (decided by the fact, as above).
+        self.key = ProofKey() if facts.get("token_binding") == "dpop" else None
         self.revocable = facts["revocable"]
         self.refresh_tokens = bool(facts.get("refresh_tokens"))
         self.header: dict[str, str] | None = None
@@ -123,8 +134,21 @@ class StrategyUser(FastHttpUser):
         if options.scenario in ("steady", "refresh"):
             self.header = self.login()
 
+    def proved(self, method: str, path: str, headers: dict[str, str] | None = None) -> dict:
+        """`headers`, and a fresh proof for this request where tokens are bound to a key."""
+        if self.key is None:
+            return headers or {}
+        url = urljoin(self.host or "", path)
+        token = sent_token((headers or {}).get("Authorization"))
+        return {**(headers or {}), PROOF_HEADER: self.key.proof(method, url, token)}
+
     def login(self) -> dict[str, str] | None:
-        with self.client.post("/token", json=self.credentials, catch_response=True) as response:
+        with self.client.post(
+            "/token",
+            json=self.credentials,
+            headers=self.proved("POST", "/token"),
+            catch_response=True,
+        ) as response:
             if response.status_code != 200:
                 response.failure(f"login: {response.status_code}")
                 return None
@@ -143,7 +167,7 @@ class StrategyUser(FastHttpUser):
         if self.header is None:  # the login at start failed; try again
             self.header = self.login()
             return
-        self.client.get(self.protected, headers=self.header)
+        self.client.get(self.protected, headers=self.proved("GET", self.protected, self.header))
 
     def public(self) -> None:
         self.client.get("/public")
@@ -154,12 +178,15 @@ class StrategyUser(FastHttpUser):
             return
         if self.calls < self.refresh_every:
             self.calls += 1
-            self.client.get(self.protected, headers=self.header)
+            self.client.get(self.protected, headers=self.proved("GET", self.protected, self.header))
             return
         self.calls = 0
         spent = self.refresh_token
         with self.client.post(
-            "/token/refresh", json={"refresh_token": spent}, catch_response=True
+            "/token/refresh",
+            json={"refresh_token": spent},
+            headers=self.proved("POST", "/token/refresh"),
+            catch_response=True,
         ) as response:
             if response.status_code != 200:
                 response.failure(f"refresh: {response.status_code}")
@@ -175,6 +202,7 @@ class StrategyUser(FastHttpUser):
         with self.client.post(
             "/token/refresh",
             json={"refresh_token": spent},
+            headers=self.proved("POST", "/token/refresh"),
             name="/token/refresh (reuse)",
             catch_response=True,
         ) as response:
@@ -188,17 +216,22 @@ class StrategyUser(FastHttpUser):
         header = self.login()
         if header is None:
             return
-        self.client.get("/protected", headers=header)
+        self.client.get("/protected", headers=self.proved("GET", "/protected", header))
         # Not revocable: the access token lives on (with refresh tokens, 200: the rest is revoked).
         unrevoked = 200 if self.refresh_tokens else 501
         expected = (204, 401) if self.revocable else (unrevoked, 200)
-        with self.client.post("/logout", headers=header, catch_response=True) as response:
+        with self.client.post(
+            "/logout", headers=self.proved("POST", "/logout", header), catch_response=True
+        ) as response:
             if response.status_code == expected[0]:
                 response.success()
             else:
                 response.failure(f"logout: {response.status_code}, expected {expected[0]}")
         with self.client.get(
-            "/protected", headers=header, name="/protected (after logout)", catch_response=True
+            "/protected",
+            headers=self.proved("GET", "/protected", header),
+            name="/protected (after logout)",
+            catch_response=True,
         ) as response:
             if response.status_code == expected[1]:
                 response.success()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness.writer import write_report
+from benchmarks.load.dpop_costs import dpop_lines
 from benchmarks.load.plan import BASELINE, PEER
 from benchmarks.load.plots import latency_plot, throughput_plot
 from benchmarks.load.summary import (
@@ -235,6 +236,7 @@ def to_markdown(bench: dict[str, Any]) -> str:
         for t in bench["targets"]
         if t["cpu_ratio"] and t["cpu_ratio"] >= SLOW_HASH_RATIO
     ]
+    lines += dpop_lines(bench)
     if bench["warnings"]:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in bench["warnings"]]
     lines += ["", "![throughput](throughput.png)", "", "![latency](latency.png)", ""]

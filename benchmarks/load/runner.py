@@ -33,6 +33,7 @@ import requests
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import MeasurementRedis, measurement_redis
 from benchmarks.load.cpu import CPUSampler, steady_state
+from benchmarks.load.dpop_costs import dpop_costs
 from benchmarks.load.plan import (
     LoadTarget,
     Options,
@@ -108,6 +109,14 @@ def published_algorithm(url: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
+def token_binding(url: str) -> str:
+    """What the server says its tokens are bound to (GET /strategy): "dpop" or "none"."""
+    try:
+        return str(requests.get(f"{url}/strategy", timeout=10).json().get("token_binding", "none"))
+    except (requests.RequestException, ValueError, AttributeError):
+        return "none"  # a peer, or a deployment that does not say
+
+
 def measure_target(
     target: LoadTarget,
     options: Options,
@@ -148,6 +157,7 @@ def measure_target(
             sampler = stack.enter_context(CPUSampler(server))
         assert url is not None
         result["signing_algorithm"] = published_algorithm(url)
+        result["token_binding"] = token_binding(url)
         locust_cpu = run_locust(url, load, login, csv_prefix)
     result |= read_stats(csv_prefix)
     result["locust_cpu_s"] = round(locust_cpu, 2)
@@ -217,6 +227,17 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
                 config = configs[target.label]
                 results.append(measure_target(target, options, config, login, raw))
             rounds.append(results)
+        # Where tokens are bound to a key, each step of a request's proof, timed alone.
+        bound = {
+            t.label: config
+            for t in targets
+            if t.label == t.configuration
+            and (config := configs[t.label]) is not None
+            and config.get("TOKEN_BINDING") == "dpop"
+        }
+        if bound:
+            progress("timing the steps of a DPoP request")
+        costs = {label: dpop_costs(config) for label, config in bound.items()}
     return {
         "environment": {
             "machine": f"{os.uname().sysname} {os.uname().machine}, {os.cpu_count()} CPUs",
@@ -230,4 +251,5 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
         "options": asdict(options),
         "skipped": skipped,
         "rounds": rounds,
+        "dpop_costs": costs,
     }
