@@ -136,6 +136,16 @@ def test_the_resource_server_answers_as_the_docs_show(tmp_path):
     assert answer.get_json()["sub"] == json.loads(shown)["sub"]
 
 
+def test_the_readme_s_dpop_client_logs_in_and_calls_with_its_proofs(tmp_path, capsys):
+    block = fenced(ROOT / "README.md", "## Tokens bound to a key (DPoP)", "python")
+    shown = next(line.split("# ", 1)[1] for line in block.splitlines() if "print(" in line)
+    sandbox = app_for(tmp_path, "jwt", TOKEN_BINDING="dpop")
+    with in_a_thread(sandbox) as base:
+        exec(block.replace('"http://127.0.0.1:5000"', repr(base)), {})  # noqa: S102 - our README
+    printed = capsys.readouterr().out.strip().replace("'", '"')
+    assert json.loads(printed) == json.loads(shown)
+
+
 def test_the_scale_refusal_reads_as_the_docs_show():
     block = fenced(DOCS / "operations" / "scale.md", "What it refuses", "text")
     command, line = (shown.strip() for shown in block.strip().splitlines())
