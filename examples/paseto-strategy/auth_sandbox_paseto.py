@@ -23,6 +23,7 @@ from benchmarks import anatomy
 from benchmarks.anatomy import Leak, Reading
 from strategies.base import IssuedToken, Strategy
 from strategies.errors import ExpiredToken, InvalidCredentials, NotRevocable
+from strategies.key_binding import bound_key, check_binding, confirmation
 from strategies.settings import Setting
 from strategies.users import User, token_user
 
@@ -116,17 +117,35 @@ class PasetoStrategy(Strategy):
         self.key = Key.from_paserk(self.config["PASETO_SECRET_KEY"])
 
     def issue(self, user: User, password: str) -> IssuedToken:
+        return self._issued(user, None)
+
+    # It can carry a binding (strategies.capabilities.KeyBinding): TOKEN_BINDING=dpop binds
+    # its tokens to the client's key, as a JWT's `cnf` claim does.
+    def issue_bound(self, user: User, password: str, jkt: str) -> IssuedToken:
+        return self._issued(user, jkt)
+
+    def authenticate_bound(self, token: str, jkt: str) -> User:
+        return self._authenticated(token, jkt)
+
+    def refresh_bound(self, refresh_token: str, jkt: str) -> tuple[User, IssuedToken]:
+        return self.refresh(refresh_token)  # it issues no refresh tokens: refused as such
+
+    def _issued(self, user: User, jkt: str | None) -> IssuedToken:
         # Ed25519 signatures are deterministic: without a jti, two logins in one second
         # would get the same token.
         claims = {
             "sub": str(user.id),
             "gen": user.token_generation,
             "jti": secrets.token_urlsafe(16),
+            **confirmation(jkt),
         }
         token = self.paseto.encode(self.key, claims, serializer=json)
         return IssuedToken(token.decode("ascii"), expires_in=self.ttl)
 
     def authenticate(self, token: str) -> User:
+        return self._authenticated(token, None)
+
+    def _authenticated(self, token: str, jkt: str | None) -> User:
         try:
             claims = self.paseto.decode(self.key, token, deserializer=json).payload
         except pyseto.VerifyError as error:
@@ -138,6 +157,7 @@ class PasetoStrategy(Strategy):
         # pyseto checks `exp` only when present: a token without one would never expire.
         if not isinstance(claims, dict) or "exp" not in claims:
             raise InvalidCredentials(REFUSAL)
+        check_binding(bound_key(claims), jkt)
         return token_user(self.users, claims.get("sub", ""), claims.get("gen", 0))
 
     def revoke(self, token: str) -> typing.NoReturn:

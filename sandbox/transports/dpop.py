@@ -105,5 +105,8 @@ def dpop_challenge(error: AuthError) -> str:
 def proved_key(checker: ProofChecker, token: str | None = None) -> str:
     """The thumbprint of the key that signed the current request's one proof, made for this
     request (beside `token`, where one is sent); InvalidDPoPProof otherwise."""
-    proofs = request.headers.getlist(PROOF_HEADER)
+    # A server joins repeated headers into one, comma-separated (RFC 9110 §5.3); a JWT holds
+    # no comma, so each part is one proof as sent.
+    sent = request.headers.getlist(PROOF_HEADER)
+    proofs = [part.strip() for value in sent for part in value.split(",")]
     return checker.key_of(proofs, request.method, request.base_url, token)
