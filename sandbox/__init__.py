@@ -12,6 +12,7 @@ from sandbox.commands import users_cli
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, config_errors, configure
 from sandbox.database import check_reachable, database_uri
 from sandbox.errors import register_error_handlers
+from sandbox.introspection import bp as introspection_bp
 from sandbox.login_limits import LoginLimits
 from sandbox.routes import bp
 from sandbox.store import (
@@ -85,5 +86,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     register_error_handlers(app, transport)
     app.register_blueprint(bp)
+    app.register_blueprint(introspection_bp)
     app.cli.add_command(users_cli)
     return app

@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 from gunicorn.errors import AppImportError
 
 from sandbox.database import a_database_url
+from sandbox.introspection import SETTINGS as INTROSPECTION_SETTINGS
 from sandbox.login_limits import SETTINGS as LOGIN_LIMIT_SETTINGS
 from sandbox.store import a_redis_url
 from sandbox.store_cache import SETTINGS as STORE_CACHE_SETTINGS
@@ -69,6 +70,7 @@ APP_SETTINGS: tuple[Setting, ...] = (
         password_hash_method,
     ),
     *LOGIN_LIMIT_SETTINGS,
+    *INTROSPECTION_SETTINGS,
     *TRANSPORT_SETTINGS,
     Setting(
         "TRUSTED_PROXIES",

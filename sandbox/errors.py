@@ -16,9 +16,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response  # flask's subclasses it; HTTPException gives this one
 
 from sandbox.transports import Transport
+from sandbox.transports.base import challenge
 from strategies.errors import (
     AuthError,
     BadDPoPGrant,
+    BadIntrospectionClient,
     BadLogin,
     BoundTokenWithoutProof,
     CSRFFailed,
@@ -53,6 +55,7 @@ ANSWERS: dict[type[AuthError], Answer] = {
     RevokedToken: Answer(401, challenge=True),
     RefreshTokenReused: Answer(401, challenge=True),
     BadLogin: Answer(401, challenge=True),
+    BadIntrospectionClient: Answer(401, challenge=True),  # Basic's challenge, whatever the strategy
     TooManyFailedLogins: Answer(429),  # Retry-After: until the spent window ends
     CSRFFailed: Answer(403),
     InvalidDPoPProof: Answer(401, challenge=True),
@@ -70,7 +73,10 @@ def answer_for(error: AuthError) -> Answer:
 
 
 def register_error_handlers(app: Flask, transport: Transport) -> None:
-    register_auth_error_handler(app, lambda error: for_scripts(transport.challenge(error)))
+    def challenged(error: AuthError) -> str:
+        return challenge(error.scheme, error) if error.scheme else transport.challenge(error)
+
+    register_auth_error_handler(app, lambda error: for_scripts(challenged(error)))
     register_http_error_handlers(app)
 
 

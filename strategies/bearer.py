@@ -22,12 +22,14 @@ the packed integer: 44 bytes more a token.
 import base64
 import hashlib
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from flask import Flask
 
 from strategies.base import IssuedToken, Revocation, Strategy
+from strategies.capabilities import TokenFacts
 from strategies.errors import InvalidCredentials, RevokedToken
 from strategies.key_binding import check_binding
 from strategies.token_store import Store, store_errors
@@ -136,14 +138,33 @@ class BearerStrategy(Strategy):
         with store_errors():
             # redis-py types every reply as possibly awaitable; a synchronous client's is not.
             value = cast(bytes | None, self.store.get(self.key(token)))
+        user, bound = self._holder(value)
+        check_binding(bound, jkt)
+        return user
+
+    def _holder(self, value: bytes | None) -> tuple[User, str | None]:
+        """The user a token's value names, and the key it is bound to; the AuthError of a
+        token that is unknown, expired or revoked."""
         if value == REVOKED:
             raise RevokedToken()
         named = None if value is None else unpacked_user(value)
         if named is None:
             raise InvalidCredentials("Unknown or expired token")
         user_id, generation, bound = named
-        check_binding(bound, jkt)
-        return token_user(self.users, user_id, generation)
+        return token_user(self.users, user_id, generation), bound
+
+    def introspect(self, token: str) -> TokenFacts:
+        key = self.key(token)
+        with store_errors():
+            # Its value and what is left of its life, in one round trip.
+            pipeline = self.store.pipeline(transaction=False)
+            pipeline.get(key)
+            pipeline.ttl(key)
+            value, seconds_left = pipeline.execute()
+        user, bound = self._holder(value)
+        expires_at = int(time.time()) + max(seconds_left, 0)
+        # Every token is issued for TOKEN_TTL seconds: its age follows from what is left.
+        return TokenFacts(user, expires_at, expires_at - self.ttl, bound)
 
     def revoke(self, token: str) -> Revocation:
         self.revoke_many([token])

@@ -8,10 +8,12 @@ with `isinstance`, so the app asks what a strategy can do, never which one it is
 | `NamedLogins` | jwt | the cookie transport: a CSRF token bound to the login |
 | `StoreKeys` | bearer, jwt | `/openapi.json` (where the keys live), the measurements |
 | `KeyBinding` | bearer, jwt | the DPoP transport (`TOKEN_BINDING=dpop`) |
+| `Introspects` | bearer, jwt | `POST /introspect` (RFC 7662) |
 """
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from strategies.base import IssuedToken
@@ -67,6 +69,24 @@ class KeyBinding(Protocol):
     def refresh_bound(self, refresh_token: str, jkt: str) -> tuple[User, IssuedToken]:
         """`refresh`, for a request that proves the key `jkt`; a refresh token bound to
         another key is refused and revokes its login, as a reuse does."""
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    """What an accepted access token says of itself: an active token's members (RFC 7662)."""
+
+    user: User
+    expires_at: int  # Unix time
+    issued_at: int | None = None  # where known
+    jkt: str | None = None  # the thumbprint of the key it is bound to, if it is
+
+
+@runtime_checkable
+class Introspects(Protocol):
+    def introspect(self, token: str) -> TokenFacts:
+        """The facts of an access token that `authenticate` accepts now, found by the same
+        check; raises the AuthError `authenticate` would. A token bound to a key is described
+        without its proof, which whoever asked checks (RFC 9449 §6.2)."""
 
 
 def login_id(strategy: object, token: str) -> str:

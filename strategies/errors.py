@@ -13,6 +13,8 @@ from typing import Any
 class AuthError(Exception):
     token_sent = True
     default_message = "Authentication failed"
+    # The scheme its challenge names, where not the one the app's transport takes.
+    scheme: str | None = None
 
     def __init__(self, message: str | None = None):
         super().__init__(message or self.default_message)
@@ -122,3 +124,14 @@ class BadDPoPGrant(InvalidDPoPProof):
     """A login or refresh without a valid proof: no token is issued (400, RFC 9449 §5)."""
 
     token_sent = False
+
+
+class BadIntrospectionClient(AuthError):
+    """POST /introspect without the Basic credentials of one of INTROSPECTION_CLIENTS (401):
+    whatever the strategy, its challenge is Basic's."""
+
+    token_sent = False
+    scheme = "Basic"
+    default_message = (
+        "Introspection needs the Basic credentials of a client of INTROSPECTION_CLIENTS"
+    )

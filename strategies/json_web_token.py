@@ -22,6 +22,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
 
 from strategies.base import IssuedToken, Revocation, Strategy
+from strategies.capabilities import TokenFacts
 from strategies.errors import InvalidCredentials, NotRevocable, RefreshTokenReused, RevokedToken
 from strategies.jwt_claims import decoding_errors, of_kind, required_claims
 from strategies.jwt_flask import flask_jwt_extended
@@ -215,10 +216,19 @@ class JWTStrategy(Strategy):
     def _authenticated(self, token: str, jkt: str | None) -> User:
         claims = self._claims(token, "access")
         check_binding(bound_key(claims), jkt)
+        return self._holder(claims)
+
+    def _holder(self, claims: dict[str, Any]) -> User:
+        """The user of an access token's verified claims, unless its login is revoked."""
         user = token_user(self.users, claims["sub"], claims.get("gen", 0))
         if self.revocable and self._records().denied(claims["sid"]):
             raise RevokedToken()
         return user
+
+    def introspect(self, token: str) -> TokenFacts:
+        claims = self._claims(token, "access")
+        user = self._holder(claims)
+        return TokenFacts(user, claims["exp"], claims.get("iat"), bound_key(claims))
 
     def login_id(self, token: str) -> str:
         # A login with state is named by `sid`; one without is one token, named by `jti`.

@@ -14,6 +14,7 @@ from flask_jwt_extended import current_user, jwt_required
 
 from sandbox import extensions
 from sandbox.errors import ANSWERS
+from sandbox.transports.base import challenge as challenge_under
 from strategies import errors, registry
 from strategies.errors import AuthError, StoreDown, TooManyFailedLogins
 from strategies.json_web_token import JWTStrategy
@@ -28,6 +29,7 @@ EXPECTED: dict[type[AuthError], tuple[int, bool, str | None]] = {
     errors.ExpiredToken: (401, CHALLENGE, None),
     errors.RevokedToken: (401, CHALLENGE, None),
     errors.BadLogin: (401, CHALLENGE, None),
+    errors.BadIntrospectionClient: (401, CHALLENGE, None),
     errors.TooManyFailedLogins: (429, NO_CHALLENGE, "42"),  # its own seconds
     errors.CSRFFailed: (403, NO_CHALLENGE, None),
     errors.InvalidDPoPProof: (401, CHALLENGE, None),
@@ -72,7 +74,13 @@ def test_each_error_answers_as_the_contract_says(make_app, kind):
     assert response.status_code == status
     assert response.get_json() == {"msg": error.message, **error.fields}
     if challenge:
-        assert response.headers["WWW-Authenticate"] == extensions.transport(app).challenge(error)
+        # The transport's challenge, unless the error names its own scheme (introspection's).
+        expected = (
+            challenge_under(error.scheme, error)
+            if error.scheme
+            else extensions.transport(app).challenge(error)
+        )
+        assert response.headers["WWW-Authenticate"] == expected
     else:
         assert "WWW-Authenticate" not in response.headers
     assert response.headers.get("Retry-After") == retry_after

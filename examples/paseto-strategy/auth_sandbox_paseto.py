@@ -13,6 +13,7 @@ import binascii
 import json
 import secrets
 import typing
+from datetime import datetime
 
 import pyseto
 from cryptography.hazmat.primitives import serialization
@@ -22,6 +23,7 @@ from pyseto import Key, Paseto
 from benchmarks import anatomy
 from benchmarks.anatomy import Leak, Reading
 from strategies.base import IssuedToken, Strategy
+from strategies.capabilities import TokenFacts
 from strategies.errors import ExpiredToken, InvalidCredentials, NotRevocable
 from strategies.key_binding import bound_key, check_binding, confirmation
 from strategies.settings import Setting
@@ -86,6 +88,11 @@ def read_payload(token: str) -> dict | None:
     return payload if isinstance(payload, dict) else None
 
 
+def epoch(stamp: str | None) -> int | None:
+    """A PASETO time (RFC 3339, as pyseto writes `exp` and `iat`) as Unix time."""
+    return None if stamp is None else int(datetime.fromisoformat(stamp).timestamp())
+
+
 class PasetoStrategy(Strategy):
     name = "paseto"
     scheme = "Bearer"
@@ -146,6 +153,18 @@ class PasetoStrategy(Strategy):
         return self._authenticated(token, None)
 
     def _authenticated(self, token: str, jkt: str | None) -> User:
+        claims = self._claims(token)
+        check_binding(bound_key(claims), jkt)
+        return token_user(self.users, claims.get("sub", ""), claims.get("gen", 0))
+
+    # POST /introspect asks it (strategies.capabilities.Introspects): the same check.
+    def introspect(self, token: str) -> TokenFacts:
+        claims = self._claims(token)
+        user = token_user(self.users, claims.get("sub", ""), claims.get("gen", 0))
+        return TokenFacts(user, epoch(claims["exp"]), epoch(claims.get("iat")), bound_key(claims))
+
+    def _claims(self, token: str) -> dict:
+        """The claims of a token it signed that has not expired; the AuthError otherwise."""
         try:
             claims = self.paseto.decode(self.key, token, deserializer=json).payload
         except pyseto.VerifyError as error:
@@ -157,8 +176,7 @@ class PasetoStrategy(Strategy):
         # pyseto checks `exp` only when present: a token without one would never expire.
         if not isinstance(claims, dict) or "exp" not in claims:
             raise InvalidCredentials(REFUSAL)
-        check_binding(bound_key(claims), jkt)
-        return token_user(self.users, claims.get("sub", ""), claims.get("gen", 0))
+        return claims
 
     def revoke(self, token: str) -> typing.NoReturn:
         raise NotRevocable(

@@ -24,6 +24,7 @@ from flask import Flask
 from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.openapi.components_object import components
+from sandbox.openapi.introspection_path import SCHEME, introspection_path, offered
 from sandbox.openapi.parts import Schema, ref
 from sandbox.openapi.paths_object import paths, takes_password
 from strategies.base import Strategy
@@ -39,6 +40,10 @@ def document(app: Flask) -> Schema:
     if app.config["SANDBOX_ENV"] != "production":  # where the demo user is seeded
         login["example"] = {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
     cluster = bool(app.config.get("REDIS_CLUSTER"))
+    introspecting = bool(app.config["INTROSPECTION_CLIENTS"])
+    parts = components(active, transport, app.config["MAX_CONTENT_LENGTH"], cluster)
+    if offered(active, introspecting):
+        parts["securitySchemes"] |= SCHEME
     return {
         "openapi": "3.1.0",
         "info": {
@@ -48,8 +53,11 @@ def document(app: Flask) -> Schema:
             f"{active.description}",
             "x-token-store": token_store(app, active, cluster),
         },
-        "paths": paths(active, transport, login, cluster),
-        "components": components(active, transport, app.config["MAX_CONTENT_LENGTH"], cluster),
+        "paths": {
+            **paths(active, transport, login, cluster),
+            **introspection_path(active, transport, introspecting),
+        },
+        "components": parts,
     }
 
 
