@@ -10,7 +10,7 @@ from flask.cli import ScriptInfo
 from sandbox import create_app
 from sandbox.commands import users_cli
 from sandbox.keys import keys_cli
-from sandbox.resource_server import resource_server_cli
+from sandbox.resource_server_cli import resource_server_cli
 from strategies import registry
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])

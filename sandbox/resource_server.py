@@ -23,13 +23,13 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import urlparse
 
-import click
 import jwt
 from flask import Flask, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from sandbox.dpop import ProcessReplays, ProofChecker, replay_window
 from sandbox.errors import register_auth_error_handler, register_http_error_handlers
+from sandbox.introspection_client import Introspector
 from sandbox.jwks_client import VERIFIED_ALGORITHMS, JWKSClient, KeysUnavailable
 from sandbox.transports.base import challenge
 from sandbox.transports.dpop import SCHEME as DPOP
@@ -50,7 +50,7 @@ from strategies.jwt_claims import (
 )
 from strategies.key_binding import bound_key, check_binding
 
-__all__ = ["VERIFIED_ALGORITHMS", "create_resource_server", "resource_server_cli"]
+__all__ = ["VERIFIED_ALGORITHMS", "create_resource_server"]
 
 DEFAULT_REFETCH_INTERVAL = 5.0
 DEFAULT_CACHE_LIFESPAN = 300.0  # what the sandbox's JWKS allows: Cache-Control max-age=300
@@ -60,15 +60,22 @@ EXTENSION = "resource_server"
 
 
 class Verifier:
-    """An access token's claims, verified with the JWKS's keys alone."""
+    """An access token's claims, verified with the JWKS's keys alone, or by introspection."""
 
-    def __init__(self, keys: JWKSClient, issuer: str, audience: str, proof_max_age: int):
-        self.keys = keys
+    def __init__(
+        self,
+        keys: JWKSClient | None,
+        issuer: str,
+        audience: str,
+        proof_max_age: int,
+        introspector: Introspector | None = None,
+    ):
+        self.keys, self.introspector = keys, introspector
         self.issuer = issuer
         self.audience = audience
         self.proofs = ProofChecker(proof_max_age, ProcessReplays(replay_window(proof_max_age)))
 
-    def authenticate(self) -> tuple[dict[str, Any], str]:
+    def authenticate(self) -> tuple[dict[str, Any], str | None]:
         """(claims, kid) of the current request's access token: a bearer token, or a token
         bound to a key beside a proof of it."""
         header = request.headers.get("Authorization")
@@ -82,8 +89,12 @@ class Verifier:
         check_binding(bound_key(claims), proved)
         return claims, kid
 
-    def verify(self, token: str) -> tuple[dict[str, Any], str]:
-        """(claims, kid) of a valid access token, or the AuthError that refuses it."""
+    def verify(self, token: str) -> tuple[dict[str, Any], str | None]:
+        """(claims, kid) of a valid access token, or the AuthError that refuses it; the sandbox
+        says what it knows of the token where this server introspects (no kid)."""
+        if self.introspector is not None:
+            return self.introspector.claims(token), None
+        assert self.keys is not None  # one of the two, create_resource_server made sure
         with decoding_errors():
             kid = jwt.get_unverified_header(token).get("kid")
         if not isinstance(kid, str) or not kid:
@@ -109,16 +120,17 @@ def verifier() -> Verifier:
     return current_app.extensions[EXTENSION]
 
 
-def checked_url(jwks_url: str) -> str:
-    parts = urlparse(jwks_url)
+def checked_url(url: str, what: str = "the JWKS URL") -> str:
+    parts = urlparse(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"the JWKS URL must be an http:// or https:// URL, not {jwks_url!r}")
-    return jwks_url
+        raise ValueError(f"{what} must be an http:// or https:// URL, not {url!r}")
+    return url
 
 
 def create_resource_server(
-    jwks_url: str,
+    jwks_url: str | None,
     *,
+    introspection: Introspector | None = None,
     issuer: str = DEFAULT_ISSUER,
     audience: str = DEFAULT_AUDIENCE,
     refetch_interval: float = DEFAULT_REFETCH_INTERVAL,
@@ -127,11 +139,22 @@ def create_resource_server(
     fetch_now: bool = True,
     dpop_proof_max_age: int = DEFAULT_DPOP_PROOF_MAX_AGE,
 ) -> Flask:
-    """The resource server's app. ValueError for a URL or a time it cannot use.
+    """The resource server's app, verifying with the JWK Set at `jwks_url`, or else by
+    `introspection`. ValueError for a URL or a time it cannot use.
 
     With `fetch_now` it fetches the JWK Set once before it returns; when that fails it
     logs one line and starts anyway.
     """
+    if introspection is not None:
+        app = Flask(__name__, static_folder=None)
+        app.config.update(INTROSPECT_URL=introspection.url, JWT_ISSUER=issuer)
+        verifier = Verifier(None, issuer, audience, dpop_proof_max_age, introspection)
+        app.extensions[EXTENSION] = verifier
+        register_routes(app)
+        register_error_handlers(app)
+        return app
+    if jwks_url is None:
+        raise ValueError("a resource server verifies with a JWKS URL, or by introspection")
     times = {"refetch_interval": refetch_interval, "cache_lifespan": cache_lifespan}
     for name, value in times.items():
         if not (value > 0 and math.isfinite(value)):
@@ -160,12 +183,16 @@ def register_routes(app: Flask) -> None:
     @app.get("/protected")
     def protected() -> Response:
         claims, kid = verifier().authenticate()
-        return jsonify(sub=claims["sub"], kid=kid)
+        return jsonify(sub=claims["sub"], **({"kid": kid} if kid is not None else {}))
 
     @app.get("/healthz")
     def healthz() -> Response:
-        """200 with the kids it verifies with; 503 while it holds no current JWK Set."""
+        """200 with the kids it verifies with; 503 while it holds no current JWK Set. Where it
+        introspects, 200 with its counts: answers reused (hits) and asked (round trips)."""
         active = verifier()
+        if active.introspector is not None:
+            return jsonify(status="ok", **active.introspector.metrics())
+        assert active.keys is not None
         jwk_set, age = active.keys.current_set()
         return jsonify(
             status="ok",
@@ -191,89 +218,3 @@ def resource_challenge(error: AuthError) -> str:
     if dpop_error or sent_scheme.lower() == DPOP.lower():
         return dpop_challenge(error)
     return challenge("Bearer", error)
-
-
-@click.command("resource-server")
-@click.option(
-    "--jwks",
-    "jwks_url",
-    required=True,
-    metavar="URL",
-    help="The JWK Set to verify with, e.g. http://127.0.0.1:5000/.well-known/jwks.json",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--refetch-interval",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_REFETCH_INTERVAL,
-    show_default=True,
-    help="Seconds: at most one fetch of the JWK Set this often for a token whose kid it does "
-    "not hold, and between two tries while the JWKS cannot be fetched.",
-)
-@click.option(
-    "--cache-lifespan",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_CACHE_LIFESPAN,
-    show_default=True,
-    help="Seconds a fetched JWK Set is used before it is fetched again: the longest a key the "
-    "issuer stops publishing is still accepted.",
-)
-@click.option(
-    "--issuer",
-    envvar="JWT_ISSUER",
-    show_envvar=True,
-    default=DEFAULT_ISSUER,
-    show_default=True,
-    help="The iss every token must carry (the sandbox's JWT_ISSUER).",
-)
-@click.option(
-    "--audience",
-    envvar="JWT_AUDIENCE",
-    show_envvar=True,
-    default=DEFAULT_AUDIENCE,
-    show_default=True,
-    help="The aud every token must carry (the sandbox's JWT_AUDIENCE).",
-)
-@click.option(
-    "--dpop-proof-max-age",
-    envvar="DPOP_PROOF_MAX_AGE",
-    show_envvar=True,
-    type=click.IntRange(min=1),
-    default=DEFAULT_DPOP_PROOF_MAX_AGE,
-    show_default=True,
-    help="Seconds around this server's clock within which the iat of a DPoP proof is accepted "
-    "(the sandbox's DPOP_PROOF_MAX_AGE), for tokens bound to a key.",
-)
-def resource_server_cli(
-    jwks_url: str,
-    host: str,
-    port: int,
-    refetch_interval: float,
-    cache_lifespan: float,
-    issuer: str,
-    audience: str,
-    dpop_proof_max_age: int,
-) -> None:
-    """Serve GET /protected, which verifies the sandbox's JWTs with the keys at --jwks alone."""
-    try:
-        checked_url(jwks_url)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--jwks") from None
-    try:
-        app = create_resource_server(
-            jwks_url,
-            issuer=issuer,
-            audience=audience,
-            refetch_interval=refetch_interval,
-            cache_lifespan=cache_lifespan,
-            dpop_proof_max_age=dpop_proof_max_age,
-        )
-    except ValueError as error:  # a time that is not finite
-        raise click.UsageError(str(error)) from None
-    click.echo(
-        f"verifying access tokens of iss {issuer!r} and aud {audience!r} with the keys at "
-        f"{jwks_url} (fetched again after {cache_lifespan:g} s, or for a new kid at most every "
-        f"{refetch_interval:g} s)"
-    )
-    app.run(host=host, port=port)
