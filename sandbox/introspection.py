@@ -32,10 +32,15 @@ bp = Blueprint("introspection", __name__)
 
 
 def introspection_clients(value: Any) -> dict[str, str]:
-    """INTROSPECTION_CLIENTS's parser: `client_id:client_secret` pairs, comma-separated, each
-    secret as strong as any of the sandbox's."""
+    """INTROSPECTION_CLIENTS's parser: `client_id:client_secret` pairs, comma-separated (or a
+    mapping of them, as parsed before), each secret as strong as any of the sandbox's."""
+    pairs = (
+        [f"{client_id}:{secret}" for client_id, secret in value.items()]
+        if isinstance(value, Mapping)
+        else str(value).split(",")
+    )
     clients: dict[str, str] = {}
-    for number, pair in enumerate(str(value).split(","), 1):
+    for number, pair in enumerate(pairs, 1):
         client_id, colon, secret = pair.strip().partition(":")
         if not colon or not client_id or not secret:
             raise ValueError(f"pair {number} is not client_id:client_secret")

@@ -15,6 +15,7 @@ from benchmarks import anatomy, measurable
 from benchmarks.anatomy import ENCODED_CREDENTIALS, OPAQUE, SIGNED_JSON
 from benchmarks.compare.browser import NOT_ASKED
 from benchmarks.compare.claims.weighing import bound, own
+from benchmarks.compare.elsewhere import CACHED, INTROSPECTION, JWKS
 from benchmarks.compare.forgery.leak import SIGNING_KEY, TOKEN_STORE, USER_TABLE, leak_yields
 from benchmarks.compare.forgery.verifier import verifier_forgery
 from benchmarks.compare.report import to_csv, to_json, to_markdown
@@ -378,11 +379,12 @@ def test_a_verifier_forges_where_the_key_that_verifies_also_signs(comparison):
 def test_a_service_that_verifies_with_the_jwks_never_hears_of_a_revocation(comparison):
     published = 0
     for r in comparison["strategies"].values():
-        elsewhere = r["verified_elsewhere"]
         if not r["strategy"]["publishes_jwks"]:
-            assert elsewhere is None
+            assert JWKS not in r["verified_elsewhere"]
             continue
         published += 1
+        elsewhere = r["verified_elsewhere"][JWKS]
+        assert elsewhere["round_trips_per_request"] == 0
         change = elsewhere["password_change"]
         assert change["accepted_before"]
         assert change["sandbox_after"] == 401  # the user's token generation moved on
@@ -392,6 +394,28 @@ def test_a_service_that_verifies_with_the_jwks_never_hears_of_a_revocation(compa
         assert logout["resource_server_after"] == 200
         assert logout["sandbox_after"] == (401 if r["strategy"]["revocable"] else 200)
     assert published >= 3  # RS256, ES256, EdDSA
+
+
+@pytest.mark.measures
+def test_introspection_hears_of_every_revocation_and_a_cache_trades_it_for_round_trips(
+    comparison,
+):
+    asked = 0
+    for label, r in comparison["strategies"].items():
+        if r["token"]["kind"] == ENCODED_CREDENTIALS:  # a password is never introspected
+            assert INTROSPECTION not in r["verified_elsewhere"], label
+            continue
+        asked += 1
+        every, cached = r["verified_elsewhere"][INTROSPECTION], r["verified_elsewhere"][CACHED]
+        assert every["round_trips_per_request"] == 1 and cached["round_trips_per_request"] == 0
+        for event in ("logout", "password_change"):
+            here = every[event]["sandbox_after"]
+            # Asked every time, it answers as the sandbox does: they cannot disagree.
+            assert every[event]["resource_server_after"] == here, (label, event)
+            if here == 401:  # the cached answer of before the event stands, for a while
+                assert cached[event]["resource_server_after"] == 200, (label, event)
+                assert 0 < cached[event]["resource_server_window_s"] <= cached["cache_ttl_s"]
+    assert asked >= 10
 
 
 @pytest.mark.measures

@@ -244,3 +244,13 @@ def test_the_route_is_in_the_document_and_its_answers_conform(app):
     token = login(client)["token"]
     assert conforms(verdict(client, token)) and conforms(verdict(client, "unknown"))
     assert not conforms({"active": False, "sub": "1"})  # an inactive token says nothing more
+
+
+def test_the_parsed_clients_configure_an_app_again_as_they_are(tmp_path):
+    # A measurement makes apps of one instance from the settings the first one parsed.
+    first = app_of(tmp_path, "bearer")
+    again = create_app(
+        {**first.config, "INTROSPECTION_CLIENTS": first.config["INTROSPECTION_CLIENTS"]}
+    )
+    client = again.test_client()
+    assert verdict(client, login(client)["token"])["active"]

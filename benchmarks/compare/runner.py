@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.compare.browser import NOT_ASKED, browser_rows
 from benchmarks.compare.claims import evaluate
+from benchmarks.compare.elsewhere import introspection_client
 from benchmarks.compare.expiry import expiry
 from benchmarks.compare.measure import measure
 from benchmarks.compare.restart import restarts
@@ -79,6 +80,8 @@ def run_comparison(
                 # The tamper measurements are failed logins by the dozen: lift the limits.
                 LOGIN_LIMIT_PER_USER=UNLIMITED,
                 LOGIN_LIMIT_PER_CLIENT=UNLIMITED,
+                # Another service may ask it about a token (POST /introspect).
+                INTROSPECTION_CLIENTS=introspection_client(),
                 **variant,
             )
             if unreachable and configure(config).strategy.stateful:
