@@ -151,6 +151,8 @@ def test_variants_run_beside_their_strategy():
         "jwt + denylist + tracking",
         "jwt + refresh",
         "jwt + refresh + denylist",
+        "jwt + DPoP",
+        "jwt + refresh + denylist + DPoP",
         "jwt + RS256",
         "jwt + ES256",
         "jwt + EdDSA",
@@ -310,8 +312,9 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     facts = {t.label: t.settings.get("REFRESH_TOKEN_TTL", 0) > 0 for t in targets}
     steady, skipped = refresh_phases(targets, Options(strategies=["bearer", "jwt"]), facts, "x")
     assert skipped == []
-    # bearer, bearer + tracking, jwt, jwt + denylist, jwt + denylist + tracking, then:
-    assert [(t.label, t.scenario, t.reference) for t in steady[6:10]] == [
+    # bearer, bearer + tracking, bearer + DPoP, jwt, jwt + denylist, jwt + denylist +
+    # tracking, then:
+    assert [(t.label, t.scenario, t.reference) for t in steady[7:11]] == [
         ("jwt + refresh", "steady", None),
         ("jwt + refresh (POST /token/refresh)", "refresh", "jwt + refresh"),
         ("jwt + refresh + denylist", "steady", None),
@@ -321,10 +324,11 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
             "jwt + refresh + denylist",
         ),
     ]
-    assert steady[9].settings == steady[8].settings  # its target's configuration
-    assert steady[9].configuration == "jwt + refresh + denylist"
-    assert len(steady) == len(targets) + 2  # the key-pair variants issue none
-    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[9])
+    assert steady[10].settings == steady[9].settings  # its target's configuration
+    assert steady[10].configuration == "jwt + refresh + denylist"
+    # jwt + refresh + denylist + DPoP has its phase too; the key-pair variants issue none
+    assert len(steady) == len(targets) + 3
+    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[10])
     assert (phase.scenario, phase.refresh_every, phase.reuse_every) == ("refresh", 0, 0)
 
     # Decided by the facts given, never by a name: a deployment's "bearer" that says it does.
@@ -334,13 +338,20 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
 
     flow = Options(strategies=["bearer", "jwt"], scenario="refresh")
     kept, skipped = refresh_phases(targets, flow, facts, "says each configured strategy")
-    assert [t.label for t in kept] == [BASELINE, "jwt + refresh", "jwt + refresh + denylist"]
+    assert [t.label for t in kept] == [
+        BASELINE,
+        "jwt + refresh",
+        "jwt + refresh + denylist",
+        "jwt + refresh + denylist + DPoP",
+    ]
     assert skipped == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): bearer, bearer + tracking, jwt, jwt + denylist, "
-        "jwt + denylist + tracking, jwt + RS256, jwt + ES256, jwt + EdDSA."
+        "configured strategy): bearer, bearer + tracking, bearer + DPoP, jwt, jwt + denylist, "
+        "jwt + denylist + tracking, jwt + DPoP, jwt + RS256, jwt + ES256, jwt + EdDSA."
     ]
-    with pytest.raises(BenchError, match=r"none of bearer, bearer \+ tracking issues them"):
+    with pytest.raises(
+        BenchError, match=r"none of bearer, bearer \+ tracking, bearer \+ DPoP issues them"
+    ):
         refresh_phases(plan(Options(["bearer"])), Options(["bearer"], scenario="refresh"), {}, "x")
     logins = Options(strategies=["jwt"], scenario="login")
     assert refresh_phases(targets, logins, facts, "x") == (targets, [])

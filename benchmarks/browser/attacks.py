@@ -1,5 +1,6 @@
 """One cell: the demo page logged in with the token kept in one place, under every attack
-(an injected script; a page of another site, and of the same site on another port)."""
+(an injected script; a page of another site, and of the same site on another port; where the
+token is bound to the page's key, that key's too: `bound`)."""
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -7,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from benchmarks.browser.bound import binds_tokens, bound_attacks, bound_verdict, in_page_use
+from benchmarks.browser.chromium import WAIT_MS
+from benchmarks.browser.key_scripts import WRAP_SIGN
 from benchmarks.browser.scripts import IN_PAGE_TEXT, READ, STOLEN, USE, WRAP_FETCH
 from benchmarks.browser.served_app import BrowserTarget
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
@@ -18,7 +22,6 @@ if TYPE_CHECKING:
 
 PLACES = ("memory", "localStorage", "cookie")
 FOREIGN = ("cross_site", "same_site")
-WAIT_MS = 5_000  # every wait in a page is bounded
 
 
 class AttackSetupError(RuntimeError):
@@ -34,6 +37,7 @@ class UserPage:
     target: BrowserTarget
     place: str
     token: str = ""
+    refresh_token: str = ""  # where the configuration issues one
     errors: list[str] = field(default_factory=list)
 
     def log_in(self) -> None:
@@ -50,6 +54,7 @@ class UserPage:
         body = answer.value.json()
         if body.get("token"):
             self.token = body["token"]
+            self.refresh_token = body.get("refresh_token") or ""
             return
         # TOKEN_LOCATION=cookie: the token is in the browser's cookie jar, which only the
         # observer reads (Playwright, not the page).
@@ -95,6 +100,9 @@ def injected(user: UserPage) -> dict[str, Any]:
     shown = page.evaluate(IN_PAGE_TEXT, token)
 
     page.evaluate(WRAP_FETCH)
+    bound = binds_tokens(user.target.facts)
+    if bound:  # the page's next proof hands its key to the script
+        page.evaluate(WRAP_SIGN)
     user.call()  # the user's next call, through the wrapper
     stolen = page.evaluate(STOLEN)
     captured = [
@@ -114,15 +122,16 @@ def injected(user: UserPage) -> dict[str, Any]:
         ),
         f"{user.target.facts['scheme']} {token}" if places else None,
     )
-    return {
-        "read": places,
-        "in_page_text": shown,
-        "captured": captured,
-        "use": {
+    # A token bound to the page's key goes with a proof: the script has the page's key sign it.
+    use = (
+        in_page_use(user, authorization)
+        if bound
+        else {
             "sent": "Authorization" if authorization else "nothing of its own",
             "status": page.evaluate(USE, authorization),
-        },
-    }
+        }
+    )
+    return {"read": places, "in_page_text": shown, "captured": captured, "use": use}
 
 
 def foreign(user: UserPage, origin: str) -> dict[str, Any]:
@@ -162,6 +171,8 @@ def observe(
     with user_page(browser, target, place) as user:
         cell: dict[str, Any] = {"token_location": target.facts.get("token_location", "header")}
         cell |= injected(user)
+        if binds_tokens(target.facts):
+            cell["bound"] = bound_attacks(user)
         for attack in FOREIGN:
             if user.call() != 200:  # a previous attack ended the login: start from a new one
                 user.log_in()
@@ -171,8 +182,8 @@ def observe(
 
 
 def verdict(cell: Mapping[str, Any]) -> dict[str, bool]:
-    """A cell in yes/no: what the summary table shows."""
-    return {
+    """A cell in yes/no: what the summary tables show."""
+    found = {
         "readable": bool(cell["read"]),
         "capturable": bool(cell["captured"]),
         "usable": cell["use"]["status"] == 200,
@@ -182,3 +193,4 @@ def verdict(cell: Mapping[str, Any]) -> dict[str, bool]:
             for attack in FOREIGN
         },
     }
+    return found | (bound_verdict(cell["bound"]) if "bound" in cell else {})

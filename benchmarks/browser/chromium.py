@@ -1,4 +1,5 @@
-"""Chromium, driven by Playwright: where it is found, and the flags it is started with."""
+"""Chromium, driven by Playwright: where it is found, the flags it is started with, and the
+bound on every wait in a page."""
 
 import os
 import shutil
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
 
 
 CHROMIUM = "/usr/bin/chromium"
+WAIT_MS = 5_000  # every wait in a page is bounded
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

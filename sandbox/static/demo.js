@@ -2,6 +2,24 @@
 // A module: what it declares is its own, out of reach of any other script of the page (a
 // classic script's top-level variables are shared with every script, an injected one too).
 
+import { anatomy, tamper } from "./anatomy.js";
+import { COOKIE, csrfToken } from "./cookies.js";
+import { makeProofKey } from "./dpop.js";
+import { PLACES } from "./places.js";
+import {
+  $, CALLS, DROPPED_ON_RELOAD, REFRESHES, availability, clearResult, logoutOutcome, part,
+  showFacts, showKey, showKeyMissing, showProof, showResult,
+} from "./view.js";
+
+// The page's key, where the server binds tokens to one (GET /strategy's token_binding);
+// made at load, held here alone.
+let proofKey = null;
+
+// Every request of this module goes through here, so that the lesson's functions below read
+// the same for every server: where tokens are bound to a key, each request gets a fresh
+// proof signed by the page's key (dpop.js).
+const fetch = (input, init) => (proofKey ? proofKey.fetch(input, init) : window.fetch(input, init));
+
 // Marks our requests as a script's: the server then names its challenge scheme "xBasic"
 // / "xBearer", so that a 401 never opens the browser's own login dialog. Every other
 // client still gets the standard challenge.
@@ -24,18 +42,6 @@ async function login(username, password) {
   const body = await response.json();
   if (!response.ok) throw new AuthError(response.status, body.msg);
   return body; // { token, token_type, user_id, expires_in, strategy }
-}
-
-// Where the token travels with TOKEN_LOCATION=cookie: in cookies the browser attaches
-// itself; the JSON body says so with this `token_type`, and carries no token.
-const COOKIE = "cookie";
-const CSRF_COOKIE = "csrf_token";
-
-// The CSRF token of the login, read where the server keeps it for the page's scripts (a
-// cookie that is not HttpOnly): a page of another origin cannot read it, so cannot send it.
-function csrfToken() {
-  const found = document.cookie.split("; ").find((pair) => pair.startsWith(`${CSRF_COOKIE}=`));
-  return found ? decodeURIComponent(found.slice(CSRF_COOKIE.length + 1)) : "";
 }
 
 // What proves the login: the token in the Authorization header, or, with the token in a
@@ -80,170 +86,23 @@ async function refresh(session) {
   return body; // POST /token's body: { token, token_type, ..., refresh_token, refresh_expires_in }
 }
 
-// ---- reading a token without the key -------------------------------------------------
-
-// No regular expression touches a token: a successful match leaves its whole input in
-// RegExp.input (RegExp.$_), a legacy global that any script of the page can read.
-function base64UrlBytes(part) {
-  const padded = part.replaceAll("-", "+").replaceAll("_", "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
-  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-}
-
-function base64UrlDecode(part) {
-  return new TextDecoder("utf-8", { fatal: true }).decode(base64UrlBytes(part));
-}
-
-// JSON at the start of a part, followed by anything (a PASETO v4.public part is the JSON
-// claims, then their signature): readable by anyone who holds the token.
-function leadingJson(part) {
-  let text;
-  try {
-    text = new TextDecoder("utf-8").decode(base64UrlBytes(part));
-  } catch (_) {
-    return null;
-  }
-  if (!text.startsWith("{")) return null;
-  for (let end = text.indexOf("}"); end !== -1; end = text.indexOf("}", end + 1)) {
-    try {
-      return JSON.parse(text.slice(0, end + 1));
-    } catch (_) { /* a brace inside the JSON: read on */ }
-  }
-  return null;
-}
-
-function anatomy(token) {
-  const parts = token.split(".");
-  if (parts.length === 3) {
-    try {
-      return [
-        { kind: "header", title: "Header (base64url JSON)", text: pretty(base64UrlDecode(parts[0])) },
-        { kind: "payload", title: "Payload (base64url JSON: readable by anyone, signed not encrypted)",
-          text: pretty(base64UrlDecode(parts[1])) },
-        { kind: "signature", title: "Signature (HMAC of header and payload: only the key makes it)",
-          text: parts[2] },
-      ];
-    } catch (_) { /* not a JWT after all */ }
-  }
-  const claims = parts.map(leadingJson).find((found) => found !== null);
-  if (claims) {
-    return [
-      { kind: "payload", title: "Claims (JSON readable by anyone: signed, not encrypted)",
-        text: JSON.stringify(claims, null, 2) },
-      { kind: "signature", title: "Signature (after the claims: only the key makes it)",
-        text: "the bytes that follow the JSON" },
-    ];
-  }
-  try {
-    const decoded = base64UrlDecode(token);
-    if (decoded.includes(":")) {
-      return [{ kind: "password", title: "base64 of username:password — the token is the password",
-                text: decoded }];
-    }
-  } catch (_) { /* not base64 text */ }
-  return [{ kind: "opaque", title: "Opaque: random bytes, nothing to read",
-            text: "Only the server's store knows whose token this is." }];
-}
-
-function pretty(json) {
-  return JSON.stringify(JSON.parse(json), null, 2);
-}
-
-// A one-character change in the part that carries meaning (a JWT's payload, else the middle):
-// the token now decodes to something else, or names nothing.
-function tamper(token) {
-  const parts = token.split(".");
-  const target = parts.length === 3 ? 1 : 0;
-  const part = parts[target];
-  const at = Math.floor(part.length / 2);
-  parts[target] = part.slice(0, at) + (part[at] === "A" ? "B" : "A") + part.slice(at + 1);
-  return parts.join(".");
-}
-
-// ---- where the token is kept ---------------------------------------------------------
-
-// The localStorage key of the pair, where the page keeps it there.
-const STORED = "auth-sandbox.session";
-
-// The pair the last login or refresh answered with (`token`, and `refresh_token` where the
-// configuration issues one), wherever the chosen place keeps it: every call reads it back
-// from there. With the token in a cookie, the page keeps the answer, which holds no token.
-let kept = null;
-
-const PLACES = {
-  memory: {
-    kept: "Kept in a variable of the page's script, nowhere else: a reload forgets it.",
-    tradeoff:
-      "An injected script finds it in no storage, cookie or global variable, but it can wrap " +
-      "fetch and copy it from the page's next request, and a reload loses it. Another site " +
-      "cannot make the browser send it: only this page's code does.",
-    load: () => kept,
-    save: (pair) => { kept = pair; },
-    forget: () => { kept = null; },
-  },
-  localStorage: {
-    kept: `Kept in localStorage under "${STORED}", read back from there for every call and ` +
-      "after a reload.",
-    tradeoff:
-      "It survives a reload, and so any script injected into this origin reads it in one line " +
-      "and replays it from anywhere until it expires. Another site cannot make the browser send " +
-      "it: only this page's code does.",
-    load: () => {
-      try {
-        return JSON.parse(localStorage.getItem(STORED));
-      } catch (_) {
-        return null; // not JSON: nothing the page stored
-      }
-    },
-    save: (pair) => localStorage.setItem(STORED, JSON.stringify(pair)),
-    forget: () => localStorage.removeItem(STORED),
-  },
-  cookie: {
-    kept: "Kept by the browser in an HttpOnly cookie that it sends with every request to this " +
-      "site: no script of the page can read it.",
-    tradeoff:
-      "No script sees it (HttpOnly) and SameSite=Strict keeps other sites from sending it, yet " +
-      "the browser attaches it to every request from this site, so an injected script acts as " +
-      "the user while the page is open. A page of the same site (another port of this host) " +
-      "makes the browser send it too, which is why logout and refresh also need the " +
-      "X-CSRF-Token header, which such a page cannot read.",
-    load: () => kept,
-    save: (pair) => { kept = pair; },
-    forget: () => { kept = null; },
-  },
-};
+// ---- the page ------------------------------------------------------------------------
 
 let place = "memory";
 const held = () => PLACES[place].load();
 
-// ---- the page ------------------------------------------------------------------------
-
 // The refresh token the last refresh spent, which the replay button sends again.
 let spentRefreshToken = null;
 let facts = null; // GET /strategy
-
-const $ = (id) => document.getElementById(id);
-
-// Where an answer shows: the calls made with the access token, and the refresh exchanges.
-const CALLS = { sent: "sent-header", status: "result-status", body: "result-body" };
-const REFRESHES = { sent: "refresh-sent", status: "refresh-status", body: "refresh-body" };
-
-function clearResult(where, sent = "") {
-  $(where.sent).textContent = sent;
-  $(where.status).textContent = sent ? "…" : "–";
-  $(where.status).className = "";
-  $(where.body).textContent = "";
-}
-
-function showResult(where, status, body) {
-  $(where.status).textContent = status;
-  $(where.status).className = status >= 200 && status < 300 ? "ok" : "refused";
-  $(where.body).textContent = body === null ? "(no body)" : JSON.stringify(body, null, 2);
-}
+const bound = () => facts?.token_binding === "dpop";
+const PROOF_SENT = " · DPoP: a fresh proof, signed by the page's key (shown below the token)";
 
 // What a request carries as proof, as the page can show it.
 function sentText(session, method) {
   if (!session) return "(no token held)";
-  if (session.token_type !== COOKIE) return `${session.token_type} ${session.token}`;
+  if (session.token_type !== COOKIE) {
+    return `${session.token_type} ${session.token}${proofKey ? PROOF_SENT : ""}`;
+  }
   const csrf = method === "GET" ? "" : ` · X-CSRF-Token: ${csrfToken() || "(none)"}`;
   return `Cookie: access_token=(HttpOnly: unreadable here)${csrf}`;
 }
@@ -260,6 +119,7 @@ async function call(path, method = "GET", token = undefined) {
     answer = { status: error.status, body: { msg: error.message } };
   }
   showResult(CALLS, answer.status, answer.body);
+  showProof(proofKey?.last);
   return answer;
 }
 
@@ -268,7 +128,8 @@ async function call(path, method = "GET", token = undefined) {
 async function exchange(session) {
   const sent = session.token_type === COOKIE
     ? `POST /token/refresh, its refresh_token cookie (HttpOnly) · X-CSRF-Token: ${csrfToken()}`
-    : `POST /token/refresh ${JSON.stringify({ refresh_token: session.refresh_token })}`;
+    : `POST /token/refresh ${JSON.stringify({ refresh_token: session.refresh_token })}` +
+      (proofKey ? PROOF_SENT : "");
   clearResult(REFRESHES, sent);
   let answer;
   try {
@@ -284,6 +145,7 @@ async function exchange(session) {
     answer = { status: error.status, body: { msg: error.message } };
   }
   showResult(REFRESHES, answer.status, answer.body);
+  showProof(proofKey?.last);
   return answer;
 }
 
@@ -307,16 +169,6 @@ async function replay() {
         "the whole login is revoked, its newest refresh token as well (try “Refresh the pair”).";
 }
 
-function logoutOutcome(status, body) {
-  if (status === 204) return "Logged out: the whole login is revoked, every token it was given.";
-  if (status === 200) {
-    const revoked = body.revoked.map((kind) => kind.replace(/_/g, " ")).join(", ");
-    return `Revoked: ${revoked}; access token still valid for ${body.access_token_valid_for} s ` +
-      "(nothing refuses it before it expires).";
-  }
-  return `Nothing revoked (${status}): ${body?.msg ?? "no message"}`;
-}
-
 async function logOut() {
   $("logout-outcome").textContent = "";
   const { status, body } = await call("/logout", "POST");
@@ -325,22 +177,14 @@ async function logOut() {
     (dropped ? " The browser has dropped the login's cookies." : "");
 }
 
-function part({ kind, title, text }) {
-  const block = document.createElement("div");
-  block.className = `part ${kind}`;
-  const heading = document.createElement("h4");
-  heading.textContent = title;
-  const content = document.createElement("pre");
-  content.textContent = text;
-  block.append(heading, content);
-  return block;
-}
-
 function showSession() {
   const session = held();
   const inCookie = session.token_type === COOKIE;
   $("session").hidden = false;
-  $("token-kept").textContent = PLACES[place].kept;
+  $("token-kept").textContent = PLACES[place].kept + (bound()
+    ? " It is bound to the page's key (its thumbprint, above): sent without a proof signed by " +
+      "that key, it is refused."
+    : "");
   $("token").textContent = inCookie
     ? "access_token cookie (HttpOnly): the browser sends it, this page cannot read it"
     : `${session.token_type} ${session.token}`;
@@ -370,11 +214,13 @@ function clearAll() {
   $("replay-verdict").textContent = "";
 }
 
-// A new login starts over: nothing spent yet, nothing shown from the previous one.
+// A new login starts over: nothing spent yet, nothing shown from the previous one but the
+// login's own proof.
 function startSession(pair) {
   PLACES[place].save(pair);
   clearAll();
   showSession();
+  showProof(proofKey?.last);
 }
 
 // Another place forgets the token held in the previous one: log in again.
@@ -383,27 +229,10 @@ function choosePlace(chosen) {
   place = chosen;
   $(`storage-${place}`).checked = true;
   $("storage-active").textContent = place;
-  $("storage-tradeoff").textContent = PLACES[place].tradeoff;
+  $("storage-tradeoff").textContent = (bound() && PLACES[place].bound) || PLACES[place].tradeoff;
   document.body.dataset.storage = place;
   $("session").hidden = true;
   clearAll();
-}
-
-function showFacts(strategy) {
-  $("strategy-name").textContent = strategy.name;
-  $("strategy-description").textContent = strategy.description;
-  $("strategy-scheme").textContent = strategy.scheme;
-  $("strategy-stateful").textContent = strategy.stateful ? "keeps a store per token" : "keeps no state";
-  $("strategy-revocable").textContent = strategy.revocable
-    ? "logout revokes"
-    : strategy.refresh_tokens
-      ? "logout revokes the refresh tokens, not the access token"
-      : "logout cannot revoke";
-  $("strategy-refresh").textContent = strategy.refresh_tokens
-    ? "rotating refresh tokens" : "no refresh tokens";
-  // The facts decide, not the strategy's name: jwt issues refresh tokens only when configured to.
-  $("renew").hidden = !strategy.refresh_tokens;
-  $("refresh").disabled = !strategy.refresh_tokens;
 }
 
 // The places this server allows: a cookie only when it sets one (TOKEN_LOCATION=cookie), and
@@ -413,29 +242,30 @@ function showPlaces(strategy) {
   $("storage-memory").disabled = inCookies;
   $("storage-localStorage").disabled = inCookies;
   $("storage-cookie").disabled = !inCookies;
-  $("storage-availability").textContent = inCookies
-    ? "This server runs with TOKEN_LOCATION=cookie: it sets the token in a cookie and answers " +
-      "with none to keep, so the cookie is the only choice."
-    : strategy.cookie_capable
-      ? "The cookie is the server's choice (TOKEN_LOCATION=cookie); this one sends the token " +
-        "in its answers, for the page to keep."
-      : "The cookie is the server's choice (TOKEN_LOCATION=cookie), and this strategy's " +
-        "credentials cannot travel in one.";
+  $("storage-availability").textContent = availability(strategy);
   if (inCookies) {
     choosePlace(COOKIE);
     // After a reload: the login goes on where the browser still holds its cookies.
     if (csrfToken()) startSession({ token: null, token_type: COOKIE, csrf_token: csrfToken() });
     return;
   }
-  // After a reload: a pair in localStorage is the login the page left there.
+  // After a reload: a pair in localStorage is the login the page left there, unless it is
+  // bound to the key of the page before the reload, which went with it.
   const stored = PLACES.localStorage.load();
   choosePlace(stored ? "localStorage" : "memory");
-  if (stored) startSession(stored);
+  if (stored && bound()) {
+    PLACES.localStorage.forget();
+    $("storage-availability").textContent += DROPPED_ON_RELOAD;
+  } else if (stored) {
+    startSession(stored);
+  }
 }
 
 async function start() {
   facts = await (await fetch("/strategy")).json();
   showFacts(facts);
+  // Without a key (no WebCrypto here) the server refuses the login, and the page says why.
+  if (bound()) proofKey = await makeProofKey().then(showKey, showKeyMissing);
   showPlaces(facts);
 
   document.querySelectorAll('input[name="storage"]').forEach((radio) => {

@@ -62,8 +62,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     cells = config.stash.get(ATTACK_CELLS, {})
     if not cells:
         return
-    from benchmarks.browser.summary import table
+    from benchmarks.browser.summary import tables
 
     terminalreporter.write_sep("-", "the attack matrix, as observed in Chromium")
-    for line in table(cells):
+    for line in tables(cells):
         terminalreporter.write_line(line)

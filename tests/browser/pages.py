@@ -1,14 +1,38 @@
 """The demo page open in Chromium on a live app, and what every visit must leave clean."""
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask
 
-from tests.security.live import Live, serve
+from benchmarks.browser.bound import binds_tokens
+from benchmarks.harness.dpop_client import PROOF_HEADER, ProofKey
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from tests.security.live import JWKS_PATH, Live, serve
+from tests.servers import start_in_a_thread
 
 # Every wait of a test is bounded: a page that never shows what it should fails in seconds.
 WAIT_MS = 5_000
+
+
+def serve_live(app: Flask) -> tuple[Live, Callable[[], None]]:
+    """The app served as tests.security.live serves it, logged in once; where it binds tokens
+    to a key, that login proves a key of the test's own (a login without a proof is a 400)."""
+    if not binds_tokens(app.test_client().get("/strategy").get_json()):
+        return serve(app)
+    port, stop = start_in_a_thread(app)
+    live = Live(app, port)
+    live.facts = live.send("GET", "/strategy").json()
+    published = live.send("GET", JWKS_PATH)
+    live.jwks_document = published.body if published.status == 200 else None
+    proof = ProofKey().proof("POST", f"http://127.0.0.1:{port}/token")
+    body = json.dumps({"username": DEMO_USERNAME, "password": DEMO_PASSWORD}).encode()
+    headers = [("Content-Type", "application/json"), (PROOF_HEADER, proof)]
+    reply = live.send("POST", "/token", headers, body)
+    assert reply.status == 200, reply.body
+    live.issued = reply.json()
+    return live, stop
 
 
 @contextmanager
@@ -21,7 +45,7 @@ def demo_page(browser, app: Flask) -> Iterator[tuple]:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT_MS)
-    live, stop = serve(app)
+    live, stop = serve_live(app)
     page = browser.new_page(viewport={"width": 1000, "height": 800})
     page.set_default_timeout(WAIT_MS)
     seen: dict[str, list[str]] = {"requests": [], "challenges": [], "errors": []}

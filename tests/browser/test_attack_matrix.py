@@ -12,72 +12,18 @@ import json
 import pytest
 
 from benchmarks.browser.attacks import PLACES, observe, user_page, verdict
-from benchmarks.browser.matrix import attack_matrix
+from benchmarks.browser.matrix import attack_matrix, bound_variants
 from benchmarks.browser.scripts import READ, STOLEN, USE, WRAP_FETCH
 from benchmarks.browser.served_app import serve
 from benchmarks.browser.summary import matrix_table
 from sandbox import create_app
 from strategies import registry
+from tests.browser.expected import BOUND_PLACES, EXPECTED, FOREIGN, bound_expected
 from tests.conftest import DEFAULTS, strategies_where
 
 pytestmark = pytest.mark.browser
 
 CAPABLE = strategies_where(cookie_capable=True)
-
-# What each place leaves to each attacker (verdict's yes/no).
-EXPECTED = {
-    # The page's module keeps it out of every global, but its own fetch hands it over.
-    "memory": {
-        "readable": False,
-        "capturable": True,
-        "usable": True,
-        "cross_site_survives": True,
-        "same_site_survives": True,
-    },
-    "localStorage": {
-        "readable": True,
-        "capturable": True,
-        "usable": True,
-        "cross_site_survives": True,
-        "same_site_survives": True,
-    },
-    # Out of every script's reach, but the browser attaches it to the injected script's call.
-    "cookie": {
-        "readable": False,
-        "capturable": False,
-        "usable": True,
-        "cross_site_survives": True,
-        "same_site_survives": True,
-    },
-}
-
-# Where the token is no cookie, another origin has nothing the browser would send.
-NOTHING_SENT = {
-    "protected": 401,
-    "protected_cookie_sent": False,
-    "protected_readable": False,
-    "logout": 401,
-    "logout_cookie_sent": False,
-    "user_call_after": 200,
-}
-FOREIGN = {
-    "memory": {"cross_site": NOTHING_SENT, "same_site": NOTHING_SENT},
-    "localStorage": {"cross_site": NOTHING_SENT, "same_site": NOTHING_SENT},
-    "cookie": {
-        # SameSite=Strict: from another site, the browser sends no cookie at all.
-        "cross_site": NOTHING_SENT,
-        # Another port is the same site: the cookie goes along, the fetch is served (its
-        # answer unreadable: no CORS), and only the missing X-CSRF-Token stops the logout.
-        "same_site": {
-            "protected": 200,
-            "protected_cookie_sent": True,
-            "protected_readable": False,
-            "logout": 403,
-            "logout_cookie_sent": True,
-            "user_call_after": 200,
-        },
-    },
-}
 
 CELLS = [
     pytest.param(
@@ -129,12 +75,25 @@ def test_a_cell_of_the_attack_matrix(
 
 @pytest.mark.token_in_cookie
 def test_attack_matrix_as_a_command_would_run_it(browser):
-    """The runner for `compare --browser`: throwaway apps, the facts' selection, the table."""
+    """The runner for `compare --browser`: throwaway apps, the facts' selection, the strategy's
+    variants that bind tokens to a key (their cookie left out, in the server's words), the
+    tables."""
     others = [name for name in registry.names() if name not in CAPABLE]
-    matrix = attack_matrix([*others, CAPABLE[0]], browser=browser)
-    assert set(matrix["left_out"]) == set(others)
-    assert matrix["verdicts"] == {CAPABLE[0]: EXPECTED}
-    assert len(matrix_table(matrix)) == 2 + len(PLACES)
+    name = CAPABLE[0]
+    bound = {label: s for n in [*others, name] for label, s in bound_variants(n).items()}
+    assert bound_variants(name), f"{name} has no variant that binds its tokens to a key"
+    matrix = attack_matrix([*others, name], browser=browser)
+    assert set(matrix["left_out"]) == {*others, *(f"{label}, kept in a cookie" for label in bound)}
+    for label in bound:
+        refusal = matrix["left_out"][f"{label}, kept in a cookie"]
+        assert refusal.startswith("TOKEN_BINDING=dpop needs TOKEN_LOCATION=header")
+    assert matrix["verdicts"] == {name: EXPECTED} | {
+        label: bound_expected(int(settings.get("REFRESH_TOKEN_TTL", 0)) > 0)
+        for label, settings in bound.items()
+    }
+    rows = len(PLACES) + len(bound) * len(BOUND_PLACES)
+    bound_rows = 2 + len(bound) * len(BOUND_PLACES)  # under a blank line, a title, a blank
+    assert len(matrix_table(matrix)) == 2 + rows + 3 + bound_rows
 
 
 # ---- the probes themselves find what is there -------------------------------------------

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
+from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, ConfigError
 from tests.browser.pages import WAIT_MS, assert_clean, demo_page
 from tests.browser.test_refresh_page import VARIANTS
 from tests.conftest import strategies_where
@@ -17,10 +17,17 @@ pytestmark = pytest.mark.browser
 STORED = "auth-sandbox.session"  # the page's localStorage key
 CAPABLE = strategies_where(cookie_capable=True)
 EMPTY = "() => localStorage.length + sessionStorage.length"
+# A variant that binds its tokens to the page's key cannot keep them in a cookie: its start
+# is refused (test_a_bound_variant_refuses_the_cookie_in_one_line), so it is left out here.
 IN_COOKIES = [
     pytest.param(name, settings, id=label, marks=pytest.mark.token_in_cookie)
     for label, (name, settings) in VARIANTS.items()
-    if name in CAPABLE
+    if name in CAPABLE and "TOKEN_BINDING" not in settings
+]
+BOUND_VARIANTS = [
+    pytest.param(name, settings, id=label)
+    for label, (name, settings) in VARIANTS.items()
+    if "TOKEN_BINDING" in settings
 ]
 
 
@@ -232,3 +239,11 @@ def test_refresh_with_the_tokens_in_cookies(browser, make_app, settings):
         page.click("#refresh")
         expect(page.locator("#refresh-status")).to_have_text("401")
         assert_clean(live, seen)
+
+
+@pytest.mark.parametrize(("strategy_name", "settings"), BOUND_VARIANTS)
+def test_a_bound_variant_refuses_the_cookie_in_one_line(make_app, settings):
+    """Why IN_COOKIES leaves it out: the server's own refusal, which the attack matrix reports."""
+    with pytest.raises(ConfigError) as refused:
+        make_app(TOKEN_LOCATION="cookie", **settings)
+    assert "TOKEN_BINDING=dpop needs TOKEN_LOCATION=header" in refused.value.message

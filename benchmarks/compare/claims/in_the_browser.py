@@ -32,6 +32,7 @@ def c11_in_the_browser(claim: Claim, browser: dict[str, Any]) -> Claim:
         f"{survived('cross_site')} cases (SameSite); a page of the same site on another port, "
         f"in {survived('same_site')} (the CSRF token, which SameSite does not replace). "
     )
+    evidence += _bound_evidence(browser["verdicts"])
     exposed = [v["readable"] for p, v in verdicts if p == "localStorage"]
     safer = [v["readable"] for p, v in verdicts if p != "localStorage"]
     # The advice picks the one place an injected script reads outright.
@@ -47,4 +48,39 @@ def c11_in_the_browser(claim: Claim, browser: dict[str, Any]) -> Claim:
         verdict=WRONG if worst else claim.verdict,
         reason=reason,
         evidence=evidence + claim.evidence,
+    )
+
+
+def _bound_evidence(verdicts: dict[str, dict[str, dict[str, bool]]]) -> str:
+    """What Chromium showed of the configurations that bind tokens to the page's key (DPoP):
+    nothing, where none was measured."""
+    bound = {
+        label: places
+        for label, places in verdicts.items()
+        if any("key_readable" in v for v in places.values())
+    }
+    cells = [v for places in bound.values() for v in places.values()]
+    if not cells:
+        return ""
+
+    def count(*facts: str, of: list[dict[str, bool]] = cells) -> str:
+        return f"{sum(any(v[fact] for fact in facts) for v in of)}/{len(of)}"
+
+    renewing = [v for v in cells if "refresh_usable_elsewhere" in v]
+    refresh = (
+        f", a stolen refresh token in {count('refresh_usable_elsewhere', of=renewing)}"
+        if renewing
+        else ""
+    )
+    return (
+        f"Bound to the page's key (DPoP: {', '.join(bound)}), the injected script read the "
+        f"private key in {count('key_readable')} cases (one that ran before the page's own, "
+        f"in {count('key_readable_if_first')}: it had the key made extractable), and what it "
+        f"captured or read worked "
+        f"from its own client in {count('replayable_elsewhere', 'token_usable_elsewhere')}"
+        f"{refresh}; "
+        f"yet it called the API as the user, the page's key signing, in {count('usable')}, "
+        f"and a proof that key signed for it worked once from its own client in "
+        f"{count('page_signs_for_elsewhere')}: the binding stops a thief outside the page, "
+        "not a script inside it. "
     )
