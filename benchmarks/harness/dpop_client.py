@@ -16,9 +16,10 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 from werkzeug.datastructures import Headers
 
 from sandbox.dpop import PROOF_TYPE, token_hash
+from sandbox.transports.dpop import PROOF_HEADER
 from strategies.jwt_keys import thumbprint
 
-PROOF_HEADER = "DPoP"
+__all__ = ["PROOF_HEADER", "ProofKey", "proofs_ahead", "proved", "proving_client", "sent_token"]
 TEST_ORIGIN = "http://localhost"  # where Flask's test client sends its requests
 
 
