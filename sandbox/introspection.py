@@ -7,7 +7,8 @@ strategy's `authenticate` shares), so the two cannot disagree: a token is active
 nothing more. A token bound to a key is described with its `cnf`: its proof is for whoever
 asked to check (RFC 9449 §6.2). Only clients of INTROSPECTION_CLIENTS may ask, with HTTP
 Basic; their secrets are compared in constant time, and failures count toward the failed-login
-limits as a login's do. Unset, the route answers 404.
+limits as a login's do (a spent limit refuses the right secret too, in the worker that refused).
+Unset, the route answers 404.
 
 Authlib's RFC 7662 endpoint (`IntrospectionEndpoint`) belongs to its authorization server,
 which owns the token model, the client model and the request wrapper; here each strategy owns
@@ -80,13 +81,17 @@ def authenticated_client(clients: Mapping[str, str]) -> str:
         raise BadIntrospectionClient() from None
     limits, address = login_limits(), request.remote_addr or "unknown"
     limited = f"introspection client {client_id}"
-    limits.check(limited, address)
     expected = clients.get(client_id)
     matches = hmac.compare_digest(secret.encode(), (expected or UNKNOWN_CLIENT_SECRET).encode())
-    if expected is None or not matches:
-        limits.failed(limited, address)
-        raise BadIntrospectionClient()
-    return client_id
+    if expected is not None and matches:
+        # The right secret tests no guess, and no hash stands to protect: only a refusal this
+        # worker has answered stands, with no round trip (as for Basic's remembered
+        # credentials, sandbox.login_limits): a resource server pays no Redis round trip here.
+        limits.check_remembered(limited, address)
+        return client_id
+    limits.check(limited, address)
+    limits.failed(limited, address)
+    raise BadIntrospectionClient()
 
 
 @bp.post("/introspect")
