@@ -1,4 +1,4 @@
-"""The measuring commands of `auth-sandbox`: compare, bench, scale and strategies.
+"""The measuring commands of `auth-sandbox`: compare, bench, scale, latency and strategies.
 
 `sandbox.cli` finds them through the entry-point group `auth_sandbox.commands`, as
 flask finds its plug-ins' commands, so the app never imports its measurements.
@@ -17,6 +17,10 @@ from benchmarks.compare.report import FORMATS, render, write_outputs
 from benchmarks.compare.runner import run_comparison
 from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness.redis_server import StoreUnreachable
+from benchmarks.latency import DEFAULT_RTTS, LatencyError, parse_rtts
+from benchmarks.latency import report as latency_report
+from benchmarks.latency.runner import run_latency
+from benchmarks.latency.timing import MAX_REQUESTS, MIN_REQUESTS
 from benchmarks.scale import ScaleError
 from benchmarks.scale import report as scale_report
 from benchmarks.scale.runner import plan, run_scale
@@ -222,6 +226,53 @@ def scale(sizes: list[int], strategies: str | None, output: Path, **options: Any
     scale_report.render(result, Console(width=None if sys.stdout.isatty() else 200))
     for path in scale_report.write_outputs(result, output):
         console.print(f"wrote {path}")
+
+
+def _rtts(_ctx: click.Context, _param: click.Parameter, value: str) -> list[float]:
+    try:
+        return parse_rtts(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command()
+@click.option(
+    "--rtt",
+    "rtts",
+    default=DEFAULT_RTTS,
+    show_default=True,
+    callback=_rtts,
+    help="Comma-separated round-trip times in ms that the proxies add, to Redis and to the "
+    "sandbox.",
+)
+@click.option("--strategies", help="Comma-separated names; default: every registered strategy.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.01),
+    default=0.5,
+    show_default=True,
+    help=f"Seconds each cell may take (at least {MIN_REQUESTS} requests, at most {MAX_REQUESTS}).",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("latency"),
+    show_default=True,
+    help="Where latency.md, .html, .json and .png are written.",
+)
+def latency(rtts: list[float], strategies: str | None, budget: float, output: Path) -> None:
+    """GET /protected with Redis, and the sandbox, a round trip away (a delaying proxy): at the
+    sandbox and at a resource server, for each RTT; where a stateless JWT beats asking Redis."""
+    selected = select_strategies(strategies)
+    progress = Console(stderr=True)
+    try:
+        with progress.status("starting") as status:
+            result = run_latency(selected, rtts, budget, progress=status.update)
+    except LatencyError as error:
+        raise click.ClickException(str(error)) from None
+    latency_report.render(result, Console(width=WIDTH))
+    for path in latency_report.write_outputs(result, output):
+        progress.print(f"wrote {path}")
 
 
 @click.command("strategies")
