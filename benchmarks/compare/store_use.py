@@ -18,7 +18,7 @@ from sandbox.users import db
 from strategies import capabilities
 from strategies.base import Store
 
-STORE_SAMPLE_TOKENS = 100  # MEMORY USAGE counts each key exactly: more only costs time
+STORE_SAMPLE_TOKENS = 50  # MEMORY USAGE counts each key exactly: more only costs time
 LIMITS = "failed-login limits"  # what the limits' keys hold, as the reports name it
 
 

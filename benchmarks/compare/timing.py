@@ -5,10 +5,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-# 150 runs give the medians 500 gave, within the run-to-run noise of a shared 2-core machine,
-# in less than a third of the time; a call slower than budget / MAX_RUNS stops at the budget
-# instead.
-MAX_RUNS = 150
+# 100 runs give the medians 500 gave, within the run-to-run noise of a shared 2-core machine
+# (compare's cost column is a quick in-process reading; the bench is the load's measure), in a
+# fifth of the time; a call slower than budget / MAX_RUNS stops at the budget instead.
+MAX_RUNS = 100
 MIN_RUNS = 5  # a median of fewer says little, whatever the budget
 
 

@@ -17,7 +17,7 @@ from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.transports.dpop import DPoPTransport
 from strategies.jwt_keys import thumbprint
 
-BUDGET_S = 0.5  # per step: at most 150 runs each
+BUDGET_S = 0.5  # per step: at most MAX_RUNS runs each
 
 
 def dpop_costs(config: Mapping[str, Any], budget_s: float = BUDGET_S) -> dict[str, Any] | None:
