@@ -138,6 +138,14 @@ def compare(fmt: str, output: Path, strategies: str | None, budget: float, brows
 @click.option("--host", help="Load an existing deployment at this URL instead of starting servers.")
 @whole_number("--rounds", 1, "Run every target N times, interleaved; report the medians.")
 @click.option(
+    "--store-rtt",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Milliseconds of round trip added between the servers and Redis, by a delaying proxy "
+    "on loopback: the load figures at a distance (a stand-in for a network).",
+)
+@click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("benchmarks/results"),

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask, jsonify
 
 from benchmarks import measurable
@@ -34,6 +35,7 @@ from benchmarks.load.runner import BenchError, check_store
 from benchmarks.load.servers import Credentials, Load, read_stats, run_locust
 from benchmarks.load.summary import summarize
 from sandbox import create_app
+from sandbox.cli import main
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME, throwaway_settings
 from strategies import registry
 from tests.conftest import CHEAP_HASH, configured, need_service
@@ -715,3 +717,36 @@ def test_a_run_too_short_to_judge_says_so_instead_of_missed():
     ) in lines
     assert not [line for line in lines if line.startswith("- bearer") and "MISSED" in line]
     assert [c["target"] for c in bench["checks"]] == ["basic + cache", "basic + cache"]
+
+
+@pytest.mark.redis
+@pytest.mark.load
+def test_with_a_store_rtt_every_redis_round_trip_pays_it_and_a_cache_hit_does_not(tmp_path):
+    if not os.environ.get("REDIS_URL") and not RedisServer.available():
+        need_service("the bench needs REDIS_URL or redis-server")
+    command = [BIN / "auth-sandbox", "bench", "--strategies", "bearer", "--no-peers"]
+    result = subprocess.run(
+        [*command, "--store-rtt", "5", "--duration", "4", "--users", "4", "--output", tmp_path],
+        env={**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (outdir,) = tmp_path.iterdir()
+    bench = json.loads((outdir / "results.json").read_text())
+    assert "5 ms away through a delaying proxy" in bench["environment"]["token_store"]
+    assert bench["environment"]["store_proxy_cpu_s"] > 0
+    p50 = {t["target"]: t["endpoints"]["GET /protected"]["p50_ms"] for t in bench["targets"][1:]}
+    public = bench["targets"][0]["endpoints"]["GET /public"]["p50_ms"]
+    assert p50["bearer"] - public >= 4  # its token's GET, 5 ms away
+    assert p50["bearer + DPoP"] - p50["bearer"] >= 4  # and the proof's SET NX
+    assert p50["bearer + tracking"] - public < 4  # a cache hit asks nothing
+
+
+def test_a_store_rtt_is_for_the_bench_s_own_redis():
+    result = CliRunner().invoke(
+        main, ["bench", "--host", "http://127.0.0.1:9", "--store-rtt", "5", "--duration", "1"]
+    )
+    assert result.exit_code == 1 and "--store-rtt" in result.output
+    assert "Traceback" not in result.output

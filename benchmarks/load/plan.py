@@ -54,6 +54,7 @@ class Options:
     refresh_every: int = 10  # --scenario refresh: /protected calls per refresh
     reuse_every: int = 10  # --scenario refresh: refreshes per replay of a spent refresh token
     peers: bool = True  # steady: the @jwt_required peer beside the targets it applies to
+    store_rtt: float = 0.0  # ms of round trip added before the bench's Redis (a delaying proxy)
 
     def load(self, target: LoadTarget) -> Load:
         # A refresh phase runs as long as its target, for a steady window as long as its own.

@@ -219,6 +219,8 @@ def to_markdown(bench: dict[str, Any]) -> str:
         else f"gunicorn {options['workers']} worker(s) x {options['threads']} thread(s)"
     )
     password_hash = f"; password hash: {env['password_hash']}" if env["password_hash"] else ""
+    if env.get("store_proxy_cpu_s") is not None:  # --store-rtt: the proxy's CPU, not the servers'
+        password_hash += f"; the proxy's own CPU: {env['store_proxy_cpu_s']} s"
     lines = [
         "# auth-sandbox bench",
         "",

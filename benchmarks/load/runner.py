@@ -33,6 +33,7 @@ import requests
 from benchmarks.harness import provenance
 from benchmarks.harness.redis_server import MeasurementRedis, measurement_redis
 from benchmarks.load.cpu import CPUSampler, steady_state
+from benchmarks.load.distance import at_a_distance
 from benchmarks.load.dpop_costs import dpop_costs
 from benchmarks.load.plan import (
     LoadTarget,
@@ -170,6 +171,8 @@ def measure_target(
 
 def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -> dict[str, Any]:
     facts: dict[str, Any] = {}
+    if options.host and options.store_rtt:
+        raise BenchError("--store-rtt puts a distance before the bench's own Redis, not --host's")
     if options.host:
         facts = requests.get(f"{options.host}/strategy", timeout=10).json()
         options = Options(**{**asdict(options), "strategies": [facts["name"]]})
@@ -181,11 +184,13 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="auth-sandbox-bench-"))
         prefix = f"auth-sandbox-bench:{uuid.uuid4().hex[:8]}:"
+        proxy = None
         if options.host:  # its servers, its Redis and its users are the deployment's own
             store = MeasurementRedis(None, "the deployment's own")
             login = Credentials([DEMO_USERNAME], DEMO_PASSWORD)
         else:
             store = stack.enter_context(measurement_redis(settings["REDIS_URL"], prefix))
+            store, proxy = at_a_distance(stack, store, options.store_rtt)
             instance = os.path.join(workdir, "instance")
             throwaway = {
                 t.label: throwaway_settings(t.strategy, instance, store.url, prefix, **t.settings)
@@ -245,6 +250,8 @@ def run_bench(options: Options, outdir: Path, progress: Callable[[str], None]) -
             "token_store": store.label,
             # A deployment's password hash is its own, and cannot be seen from here.
             "password_hash": None if options.host else settings["PASSWORD_HASH_METHOD"],
+            # The delaying proxy's own CPU (its thread, in this process): not the servers'.
+            "store_proxy_cpu_s": round(proxy.cpu_seconds, 2) if proxy else None,
             "commit": provenance.commit(),
             "command": provenance.command(),
         },
