@@ -16,11 +16,12 @@ The key families a strategy keeps (`store_keys`) are an app capability
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, cast, runtime_checkable
 
 from benchmarks import anatomy
 from strategies import registry
 from strategies.base import IssuedToken, Strategy
+from strategies.capabilities import KeyBinding
 from strategies.users import User
 
 Login = tuple[User, str]  # a user and the password the app has verified
@@ -42,7 +43,7 @@ class ReadsTokens(Protocol):
 class Batches(Protocol):
     """What fills a store at scale: many logins, or revocations, in few round trips."""
 
-    def issue_many(self, logins: Sequence[Login]) -> list[IssuedToken]: ...
+    def issue_many(self, logins: Sequence[Login], jkt: str | None = None) -> list[IssuedToken]: ...
 
     def revoke_many(self, tokens: Sequence[str]) -> None: ...
 
@@ -56,9 +57,15 @@ def read_token(strategy: Strategy, token: str) -> anatomy.Reading:
     return strategy.read_token(token) if isinstance(strategy, ReadsTokens) else anatomy.read(token)
 
 
-def issue_many(strategy: Strategy, logins: Sequence[Login]) -> list[IssuedToken]:
+def issue_many(
+    strategy: Strategy, logins: Sequence[Login], jkt: str | None = None
+) -> list[IssuedToken]:
+    """Tokens for many logins, bound to the key `jkt` where given (TOKEN_BINDING=dpop)."""
     if isinstance(strategy, Batches):
-        return strategy.issue_many(logins)
+        return strategy.issue_many(logins, jkt)
+    if jkt is not None:
+        bound = cast(KeyBinding, strategy)
+        return [bound.issue_bound(user, password, jkt) for user, password in logins]
     return [strategy.issue(user, password) for user, password in logins]
 
 

@@ -623,11 +623,15 @@ def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path
     bench = json.loads((outdir / "results.json").read_text())
     flows = bench["targets"][1:]
     # Only the variants that issue refresh tokens run it; the others are named, with why.
-    assert [t["target"] for t in flows] == ["jwt + refresh", "jwt + refresh + denylist"]
+    assert [t["target"] for t in flows] == [
+        "jwt + refresh",
+        "jwt + refresh + denylist",
+        "jwt + refresh + denylist + DPoP",
+    ]
     assert bench["skipped"] == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): jwt, jwt + denylist, jwt + denylist + tracking, jwt + RS256, "
-        "jwt + ES256, jwt + EdDSA."
+        "configured strategy): jwt, jwt + denylist, jwt + denylist + tracking, jwt + DPoP, "
+        "jwt + RS256, jwt + ES256, jwt + EdDSA."
     ]
     for flow in flows:
         assert flow["failures"] == 0, flow

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,7 @@ from redis.exceptions import RedisClusterException
 
 import sandbox.login_limits
 from benchmarks import measurable
+from benchmarks.harness.dpop_client import ProofKey, proving_client
 from benchmarks.harness.processes import free_port
 from benchmarks.harness.redis_server import RedisClusterServer, RedisServer
 from benchmarks.measurable import MeasuredConfiguration as Configuration
@@ -79,8 +80,18 @@ def cluster() -> Iterator[RedisClusterServer]:
         yield servers
 
 
+# Where tokens are bound to a key, each request also records its proof's jti, a key of a
+# slot of its own: a login's requests touch more than its own master (docs: Redis Cluster).
+ONE_MASTER_PER_LOGIN = [c for c in STATEFUL if c.settings.get("TOKEN_BINDING") != "dpop"]
+
+
 @pytest.fixture(params=STATEFUL, ids=lambda configuration: configuration.label)
 def configuration(request: pytest.FixtureRequest) -> Configuration:
+    return request.param
+
+
+@pytest.fixture(params=ONE_MASTER_PER_LOGIN, ids=lambda configuration: configuration.label)
+def on_one_master(request: pytest.FixtureRequest) -> Configuration:
     return request.param
 
 
@@ -91,11 +102,19 @@ class Deployment:
 
     cluster: RedisClusterServer
     settings: dict
+    # The client's key, where tokens are bound to one: every request of its proves it.
+    key: ProofKey = field(default_factory=ProofKey)
 
     def app(self) -> Flask:
         app = create_app(self.settings)
         app.testing = True
+        if extensions.transport(app).binding == "dpop":
+            app.test_client_class = proving_client(self.key)
         return app
+
+    def jkt(self, app: Flask) -> str | None:
+        """The key its tokens are bound to, where they are."""
+        return self.key.jkt if extensions.transport(app).binding == "dpop" else None
 
     def cli(self, *args: str, password: str | None = None, redis_url: str | None = None):
         """`auth-sandbox …` against this deployment, as an operator would run it (REDIS_URL
@@ -235,8 +254,8 @@ def wait_for(condition: Callable[[], bool], seconds: float = RECOVERY_S) -> floa
     return time.monotonic() - started
 
 
-def test_the_lessons_flow_holds_on_a_cluster(deploy, cluster, configuration):
-    deployment = deploy(configuration.name, **configuration.settings)
+def test_the_lessons_flow_holds_on_a_cluster(deploy, cluster, on_one_master):
+    deployment = deploy(on_one_master.name, **on_one_master.settings)
     client = deployment.app().test_client()
     active = extensions.strategy(client.application)
     logins = [probed_login(client, cluster) for _ in range(LOGINS)]
@@ -288,13 +307,15 @@ def test_a_password_change_and_a_deletion_revoke_tokens_on_every_master(
 def test_a_batch_of_logins_is_issued_and_revoked_on_every_master(deploy, cluster, configuration):
     """issue_many and revoke_many (what fills a store at scale): one pipeline each, whose
     commands redis-py's cluster client sends to each key's master."""
-    app = deploy(configuration.name, **configuration.settings).app()
+    deployment = deploy(configuration.name, **configuration.settings)
+    app = deployment.app()
     client = app.test_client()
-    active = extensions.strategy(app)
+    active, scheme = extensions.strategy(app), extensions.transport(app).scheme
     with app.app_context():
         user = extensions.users(app).find(DEMO_USERNAME)
-        issued = measurable.issue_many(active, [(user, DEMO_PASSWORD)] * 30)
-    headers = [{"Authorization": f"{active.scheme} {each.token}"} for each in issued]
+        logins = [(user, DEMO_PASSWORD)] * 30
+        issued = measurable.issue_many(active, logins, deployment.jkt(app))
+    headers = [{"Authorization": f"{scheme} {each.token}"} for each in issued]
     with masters_touched(app, cluster) as masters:
         assert {client.get("/protected", headers=h).status_code for h in headers} == {200}
         for each in issued[:10]:
@@ -329,9 +350,9 @@ def test_the_failed_login_counts_are_shared_by_the_workers(deploy, cluster):
 
 
 def test_a_master_down_refuses_its_keys_only_and_recovers_without_a_restart(
-    deploy, cluster, configuration
+    deploy, cluster, on_one_master
 ):
-    deployment = deploy(configuration.name, **configuration.settings)
+    deployment = deploy(on_one_master.name, **on_one_master.settings)
     client = deployment.app().test_client()
     active = extensions.strategy(client.application)
     logins = [probed_login(client, cluster) for _ in range(LOGINS)]

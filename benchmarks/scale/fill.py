@@ -17,6 +17,7 @@ from flask import Flask
 from redis import Redis
 
 from benchmarks import measurable
+from benchmarks.harness.dpop_client import ProofKey
 from benchmarks.scale import ScaleError
 from sandbox import extensions
 from sandbox.users import UserRow
@@ -60,6 +61,9 @@ class Fill:
     ):
         self.app, self.client, self.prefix = app, client, prefix
         self.strategy = extensions.strategy(app)
+        # Where tokens are bound to a key (DPoP), each names one client's: a store's value
+        # keeps its thumbprint, as a login with a proof would leave it.
+        self.jkt = ProofKey().jkt if extensions.transport(app).binding == "dpop" else None
         self.batch, self.sample_size = batch, sample_size
         self.filled = 0
         self.seconds = 0.0
@@ -77,7 +81,7 @@ class Fill:
                 logins = [
                     (users[(self.filled + i) % len(users)], USER_PASSWORD) for i in range(count)
                 ]
-                issued = measurable.issue_many(self.strategy, logins)
+                issued = measurable.issue_many(self.strategy, logins, self.jkt)
                 if self.counts is None:
                     self.counts = self._what_counts()
                 if self.counts is Counts.REVOKED:
@@ -91,7 +95,7 @@ class Fill:
                 # Live tokens to authenticate with, among the revoked logins: issued apart,
                 # leaving nothing in the store, and not part of the fill.
                 live = [(users[i % len(users)], USER_PASSWORD) for i in range(self.sample_size)]
-                self._keep(measurable.issue_many(self.strategy, live), live)
+                self._keep(measurable.issue_many(self.strategy, live, self.jkt), live)
 
     def _what_counts(self) -> Counts:
         """After the first batch: did issuing leave state in the store?"""
