@@ -42,14 +42,13 @@ reports it beside the server's, benchmarks/load/dpop_costs.py).
 """
 
 import itertools
+from typing import Any
 from urllib.parse import urljoin
 
 from locust import constant, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
-
-from benchmarks.harness.dpop_client import PROOF_HEADER, ProofKey, sent_token
 
 SCENARIOS = ("steady", "login", "logout", "refresh", "public")
 REFRESH_EVERY = 10  # /protected calls per refresh
@@ -122,7 +121,13 @@ class StrategyUser(FastHttpUser):
         if cannot_refresh:
             raise StopUser()
         # A key of its own where tokens are bound to one (decided by the fact, as above).
-        self.key = ProofKey() if facts.get("token_binding") == "dpop" else None
+        self.key: Any = None
+        if facts.get("token_binding") == "dpop":
+            # Imported here: the client brings the app's modules, a second of a locust
+            # process's start that a run of unbound targets need not pay.
+            from benchmarks.harness.dpop_client import ProofKey
+
+            self.key = ProofKey()
         self.revocable = facts["revocable"]
         self.refresh_tokens = bool(facts.get("refresh_tokens"))
         self.header: dict[str, str] | None = None
@@ -138,6 +143,8 @@ class StrategyUser(FastHttpUser):
         """`headers`, and a fresh proof for this request where tokens are bound to a key."""
         if self.key is None:
             return headers or {}
+        from benchmarks.harness.dpop_client import PROOF_HEADER, sent_token
+
         url = urljoin(self.host or "", path)
         token = sent_token((headers or {}).get("Authorization"))
         return {**(headers or {}), PROOF_HEADER: self.key.proof(method, url, token)}
