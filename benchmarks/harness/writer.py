@@ -67,3 +67,12 @@ def page(title: str, text: str, plots: list[Path]) -> str:
         f"<title>auth-sandbox: {html.escape(title)}</title>\n<style>{STYLE}</style>\n"
         f"</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+def markdown_table(headers: list[str], cells: list[list[str]]) -> list[str]:
+    """A markdown table's lines: its header row, its rule, a row per row of `cells`."""
+    return [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+        *("| " + " | ".join(row) + " |" for row in cells),
+    ]

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.harness.writer import write_report
+from benchmarks.harness.writer import markdown_table, write_report
 from benchmarks.latency import key
 from benchmarks.latency.remote import CACHED, INTROSPECTION, JWKS
 
@@ -167,14 +167,6 @@ def tables(result: dict[str, Any]) -> dict[str, tuple[list[str], Cells]]:
     }
 
 
-def _markdown_table(headers: list[str], cells: Cells) -> list[str]:
-    return [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-        *("| " + " | ".join(row) + " |" for row in cells),
-    ]
-
-
 def to_markdown(result: dict[str, Any]) -> str:
     environment = result["environment"]
     lines = [
@@ -186,7 +178,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     ]
     for name, (headers, cells) in tables(result).items():
         if cells:
-            lines += [f"## {titles(result)[name]}", "", *_markdown_table(headers, cells), ""]
+            lines += [f"## {titles(result)[name]}", "", *markdown_table(headers, cells), ""]
     lines += ["![GET /protected median against RTT](latency.png)", "", "## Notes", ""]
     lines += [f"- {line}" for line in notes(result)]
     lines += ["", "## How", ""]

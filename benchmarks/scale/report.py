@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from benchmarks.harness.writer import write_report
+from benchmarks.harness.writer import markdown_table, write_report
 from benchmarks.scale.sizes import shown
 from benchmarks.scale.targets import MAX_BYTES_PER_TOKEN, MAX_P50_RATIO
 
@@ -124,14 +124,6 @@ def render(scale: dict[str, Any], console: Console) -> None:
     )
 
 
-def _markdown_table(headers: list[str], cells: list[list[str]]) -> list[str]:
-    return [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-        *("| " + " | ".join(row) + " |" for row in cells),
-    ]
-
-
 def to_markdown(scale: dict[str, Any]) -> str:
     environment = scale["environment"]
     lines = [
@@ -140,12 +132,12 @@ def to_markdown(scale: dict[str, Any]) -> str:
         f"Commit {environment['commit']}, `{environment['command']}`; "
         f"{environment['token_store']}; {environment['machine']}.",
         "",
-        *_markdown_table(_headers(scale), rows(scale)),
+        *markdown_table(_headers(scale), rows(scale)),
         "",
         *([f"Not filled: {_skipped(scale)}.", ""] if scale.get("skipped") else []),
         "## The targets (set for bearer), at each configuration's largest N",
         "",
-        *_markdown_table(list(TARGET_COLUMNS), target_rows(scale)),
+        *markdown_table(list(TARGET_COLUMNS), target_rows(scale)),
         "",
         "## How",
         "",
