@@ -117,7 +117,9 @@ def test_at_a_resource_server_introspection_pays_the_rtt_and_a_cache_does_not(
     assert over_http(jwt) == pytest.approx(5, abs=3)
     cached = jwt["ways"][CACHED]["cells"]
     assert grew(cached) == pytest.approx(0, abs=1)
-    assert cached["5"]["first_ms"] - cached["0"]["first_ms"] > 5 - 1  # the miss asks
+    # The miss asks: its round trip is a floor the delay cannot undercut (a single request at
+    # RTT 0 can take longer than its median, so it is not the reference; the hits at 5 are).
+    assert cached["5"]["first_ms"] - cached["5"]["median_ms"] > 5 - 1
     assert cached["5"]["asked"] == 1 and cached["5"]["hits"] == cached["5"]["samples"]
     # A logged-out token: refused where it is asked about, reused for the cache's TTL.
     bearer = measured["configurations"]["bearer"]["resource_server"]["ways"]
