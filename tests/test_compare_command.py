@@ -61,6 +61,7 @@ def test_json_holds_every_measurement_for_every_strategy_and_variant(comparison)
             "verifier_forgery",
             "leak_yields",
             "verified_elsewhere",
+            "at_a_distance",
             "tamper",
             "unauthenticated",
             "replay_from_another_client",

@@ -1,4 +1,5 @@
-"""The lesson's claims (C1 to C11), then ours (A1 to A5), one test each, on a real comparison run.
+"""The lesson's claims (C1 to C11), then ours (A1 to A6; A7 is test_distance_claim's), one test
+each, on a real comparison run.
 
 Each test asserts the measured property as a relation, never a hard-coded figure,
 and the verdict `auth-sandbox compare` gives. Strategies are picked by what their
@@ -28,7 +29,7 @@ def of_kind(comparison: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 # Every test reads the `comparison` fixture: `auth-sandbox compare` over every strategy.
 pytestmark = pytest.mark.measures
 
-CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3", "A4", "A5", "A6"]
+CLAIM_IDS = [f"C{i}" for i in range(1, 12)] + ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]
 
 
 def claim(comparison: dict[str, Any], claim_id: str) -> dict[str, str]:

@@ -156,3 +156,25 @@ def client_proof(timing: dict | None) -> str:
     if timing is None:
         return "no proof"
     return f"{timing['median_ms']:.3f} ms (p95 {timing['p95_ms']:.3f})"
+
+
+def distance_cost(row: dict) -> str:
+    """What a request adds here, then at each RTT of a Redis on another machine."""
+    rtts = " / ".join(row["added_at_rtt_ms"])
+    added = " / ".join(f"+{ms:.2f}" for ms in row["added_at_rtt_ms"].values())
+    return f"+{row['added_ms']:.2f} ms here\nat {rtts} ms: {added} ms"
+
+
+def beaten(row: dict) -> str:
+    """From which RTT the baseline's local check is faster."""
+    if not row["compared"]:
+        return f"— ({row['why']})"
+    return f"{row['baseline']}: {row['why']}"
+
+
+def speed_price(row: dict) -> str:
+    """How long a logged-out token works here, and at the baseline."""
+    here = f"here {window(row['window_after_logout'])}"
+    if not row["compared"]:
+        return here
+    return f"{here}\n{row['baseline']} {window(row['baseline_window_after_logout'])}"

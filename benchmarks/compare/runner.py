@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.compare.browser import NOT_ASKED, browser_rows
 from benchmarks.compare.claims import evaluate
+from benchmarks.compare.distance import at_a_distance
 from benchmarks.compare.elsewhere import introspection_client
 from benchmarks.compare.expiry import expiry
 from benchmarks.compare.measure import measure
@@ -99,6 +100,8 @@ def run_comparison(
         progress("restarting a token store of the comparison's own")
         for label, restarted in restarts(subjects).items():
             results[label]["restart"] = restarted
+        for label, row in at_a_distance(results).items():
+            results[label]["at_a_distance"] = row
     attacks = (
         browser_rows(names, progress, chromium)
         if browser

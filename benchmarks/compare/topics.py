@@ -7,7 +7,9 @@ from typing import Any
 
 from benchmarks.compare.cells import (
     after,
+    beaten,
     client_proof,
+    distance_cost,
     elsewhere,
     expiry,
     forges,
@@ -18,6 +20,7 @@ from benchmarks.compare.cells import (
     part,
     redis,
     size,
+    speed_price,
     store_down,
     store_revoked,
     tamper,
@@ -156,6 +159,24 @@ TOPICS = [
         "every request; or with each answer reused for 5 s. Right after each event, the token "
         "at this app (here) and at each: refused, or ≤N s more, what was left of the token's "
         "life or of the cached answer's, an upper bound.",
+    ),
+    Topic(
+        "As Redis moves to another machine",
+        [
+            (
+                "Redis round trips per request",
+                lambda r: str(r["at_a_distance"]["redis_round_trips"]),
+            ),
+            ("GET /protected adds", lambda r: distance_cost(r["at_a_distance"])),
+            ("a stateless token is faster", lambda r: beaten(r["at_a_distance"])),
+            ("a logged-out token works", lambda r: speed_price(r["at_a_distance"])),
+        ],
+        "Derived from this run's figures, not timed again: what GET /protected adds to /public "
+        "here, plus k × RTT for its k Redis round trips (`auth-sandbox latency` measures that "
+        "through a delaying proxy). RTTs: Redis on the same network (0.2 ms), another zone "
+        "(1 ms), farther (5, 20 ms). Against the first configuration whose token is checked "
+        "with its key alone and binds it as this one does: from which RTT it is faster, and "
+        "what that speed costs, how long a logged-out token still works on each side.",
     ),
     Topic(
         "Attacks and mistakes",
