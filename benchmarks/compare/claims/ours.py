@@ -47,11 +47,13 @@ def a1(results: Results) -> Claim | None:
 
     def reason(signed: Results) -> str:
         refused = [r for r in signed.values() if r["revocation"]["logout"]["access"]["refused"]]
-        trips = max((sum(own(r["round_trips"]["request"]).values()) for r in refused), default=0)
+        counts = sorted({sum(own(r["round_trips"]["request"]).values()) for r in refused}) or [0]
+        trips = f"{counts[0]}–{counts[-1]}" if len(counts) > 1 else str(counts[0])
         longest = max(r["revocation"]["logout"]["access"]["window_s"] or 0 for r in signed.values())
         return (
             f"{len(refused)} of {len(signed)} refuse a logged-out token from the next request, for "
-            f"{trips} Redis round trip per request; the others accept it for ≤{longest} s more."
+            f"{trips} Redis round trip{'' if trips == '1' else 's'} per request; the others "
+            f"accept it for ≤{longest} s more."
         )
 
     claim = each_of_kind(results, SIGNED_JSON, "A1", "A JWT cannot be logged out.", weigh, reason)
