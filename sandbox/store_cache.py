@@ -51,6 +51,8 @@ MAX_AGE_S = 60.0  # also bounds a miss, whose key has no TTL to go by
 RETRY_S = 1.0  # between two attempts to set tracking up again
 INVALIDATE = b"__redis__:invalidate"
 COMMANDS = ("GET", "EXISTS")  # the reads it answers, each of one key
+# Commands that change nothing: a pipeline of only these causes no invalidation to wait for.
+READS = frozenset({"GET", "EXISTS", "TTL", "PTTL", "MGET"})
 
 
 class Broken(Exception):
@@ -215,9 +217,10 @@ class FlushedPipeline(Pipeline):
         self._client = client
 
     def execute(self, raise_on_error: bool = True) -> list[Any]:
-        written = [args[1] for args, _ in self.command_stack if len(args) > 1]
+        writes = [args for args, _ in self.command_stack if str(args[0]).upper() not in READS]
         result = super().execute(raise_on_error)
-        self._client.flush(written)
+        if writes:  # a pipeline of reads (introspection's GET and TTL) has nothing to flush
+            self._client.flush([args[1] for args in writes if len(args) > 1])
         return result
 
 

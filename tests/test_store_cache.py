@@ -10,7 +10,7 @@ import redis
 
 from sandbox import create_app
 from sandbox.config import ConfigError
-from sandbox.store_cache import InvalidationCache
+from sandbox.store_cache import InvalidationCache, TrackedStore
 from tests.conftest import CHEAP_HASH, DEFAULTS, auth_header, login
 
 pytestmark = pytest.mark.redis
@@ -79,6 +79,32 @@ def test_the_cache_answers_without_a_round_trip_once_it_holds_the_answer(
     )
     assert one.get("/protected", headers=header).status_code == 200
     assert sent == []
+
+
+def test_a_write_waits_one_more_round_trip_and_a_pipeline_of_reads_does_not(
+    redis_url, redis_prefix, monkeypatch
+):
+    store = TrackedStore.from_url(redis_url).track()
+    key = f"{redis_prefix}token"
+    store.ping()  # its connection opened, its handshake not counted
+    sent: list[bytes] = []
+    original = redis.connection.Connection.send_packed_command
+    monkeypatch.setattr(
+        redis.connection.Connection,
+        "send_packed_command",
+        lambda self, command, *a, **k: sent.append(command) or original(self, command, *a, **k),
+    )
+    writing = store.pipeline(transaction=False)
+    writing.set(key, b"value", ex=60)
+    writing.execute()
+    assert len(sent) == 2  # the SET, then the EXISTS that waits for its invalidations
+    sent.clear()
+    # Introspection's read: the value and its TTL, in one round trip, with nothing to flush.
+    reading = store.pipeline(transaction=False)
+    reading.get(key)
+    reading.ttl(key)
+    assert reading.execute()[0] == b"value"
+    assert len(sent) == 1
 
 
 @pytest.mark.parametrize("settings", PER_REQUEST_READS, ids=lambda s: s["AUTH_STRATEGY"])
