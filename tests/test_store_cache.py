@@ -43,6 +43,18 @@ def two_workers(tmp_path, url: str, prefix: str, settings: dict) -> tuple:
     return worker(1), worker(2)
 
 
+def sent_commands(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every command written to a Redis socket from now on (one write, one round trip)."""
+    sent: list[bytes] = []
+    original = redis.connection.Connection.send_packed_command
+    monkeypatch.setattr(
+        redis.connection.Connection,
+        "send_packed_command",
+        lambda self, command, *a, **k: sent.append(command) or original(self, command, *a, **k),
+    )
+    return sent
+
+
 def tracked_connections(url: str) -> list[int]:
     return [c["id"] for c in redis.Redis.from_url(url).client_list() if "t" in c["flags"]]
 
@@ -70,13 +82,7 @@ def test_the_cache_answers_without_a_round_trip_once_it_holds_the_answer(
     one, _ = two_workers(tmp_path, redis_url, redis_prefix, PER_REQUEST_READS[0])
     header = auth_header(login(one))
     assert one.get("/protected", headers=header).status_code == 200  # a miss: read and kept
-    sent: list[bytes] = []
-    original = redis.connection.Connection.send_packed_command
-    monkeypatch.setattr(
-        redis.connection.Connection,
-        "send_packed_command",
-        lambda self, command, *a, **k: sent.append(command) or original(self, command, *a, **k),
-    )
+    sent = sent_commands(monkeypatch)
     assert one.get("/protected", headers=header).status_code == 200
     assert sent == []
 
@@ -87,13 +93,7 @@ def test_a_write_waits_one_more_round_trip_and_a_pipeline_of_reads_does_not(
     store = TrackedStore.from_url(redis_url).track()
     key = f"{redis_prefix}token"
     store.ping()  # its connection opened, its handshake not counted
-    sent: list[bytes] = []
-    original = redis.connection.Connection.send_packed_command
-    monkeypatch.setattr(
-        redis.connection.Connection,
-        "send_packed_command",
-        lambda self, command, *a, **k: sent.append(command) or original(self, command, *a, **k),
-    )
+    sent = sent_commands(monkeypatch)
     writing = store.pipeline(transaction=False)
     writing.set(key, b"value", ex=60)
     writing.execute()
