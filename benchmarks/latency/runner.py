@@ -3,9 +3,11 @@ each configuration served behind a second one, every RTT in turn.
 
 Each configuration is one throwaway instance (its app, a login of the demo user), every setting
 at its default but its variant's: the environment and .env choose nothing here. Its Redis round
-trips per GET /protected are counted at RTT 0 (benchmarks/harness/round_trips.py), then at each
-RTT both proxies take that RTT and the cells are timed; a logout and a password change, each of
-a user of its own, are tried at RTT 0 (the windows they leave do not depend on the RTT).
+trips per GET /protected are counted at RTT 0 (benchmarks/harness/round_trips.py); its requests
+at the sandbox are timed at every RTT in turn (the proxies take each RTT for one request, then
+the next); then at each RTT both proxies take that RTT and each way of a resource server is
+timed; a logout and a password change, each of a user of its own, are tried at RTT 0 (the
+windows they leave do not depend on the RTT).
 """
 
 import logging
@@ -18,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from benchmarks import measurable
@@ -31,7 +34,7 @@ from benchmarks.harness import provenance, round_trips
 from benchmarks.harness.delay_proxy import DelayProxy
 from benchmarks.harness.redis_server import RedisServer
 from benchmarks.latency import LatencyError, key, physics, remote
-from benchmarks.latency.timing import MAX_REQUESTS, MIN_REQUESTS, calibrate, time_cell
+from benchmarks.latency.timing import MAX_REQUESTS, MIN_REQUESTS, calibrate, time_cells_in_turn
 from sandbox.config import APP_SETTINGS, ConfigError, throwaway_settings
 from strategies import registry
 
@@ -117,11 +120,13 @@ def measure(
         ways = remote.ways(subject)
         if remote.INTROSPECTION in ways:
             asked = remote.count_introspection(subject, proxies.http.url, headers)
+        progress(f"{label}: GET /protected at the sandbox, at each RTT in turn")
+        call = remote.protected(client, headers, MAX_REQUESTS * len(rtts))
+        at_each = [partial(proxies.set, rtt) for rtt in rtts]
+        for rtt, cell in zip(rtts, time_cells_in_turn(call, at_each, budget_s), strict=True):
+            sandbox[key(rtt)] = cell.as_dict()
         for rtt in rtts:
             proxies.set(rtt)
-            progress(f"{label}: RTT {rtt:g} ms, GET /protected at the sandbox")
-            cell = time_cell(remote.protected(client, headers, MAX_REQUESTS), budget_s)
-            sandbox[key(rtt)] = cell.as_dict()
             for way in ways:
                 progress(f"{label}: RTT {rtt:g} ms, at a resource server ({way})")
                 cells.setdefault(way, {})[key(rtt)] = remote.time_way(

@@ -3,17 +3,18 @@ a configuration's medians, and what the proxy really adds at each RTT (its calib
 
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis
 
+from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS, Timing, time_calls, time_in_turn
 from benchmarks.harness.delay_proxy import DelayProxy
 from benchmarks.latency import key
 
-MAX_REQUESTS = 100  # per cell
-MIN_REQUESTS = 5  # per cell, whatever the budget: a median of fewer says little
+# Per cell, as compare's timings: a median of fewer than MIN_REQUESTS says little.
+MAX_REQUESTS, MIN_REQUESTS = MAX_RUNS, MIN_RUNS
 PINGS = 30  # per RTT, through the proxy and direct, alternately
 
 
@@ -24,39 +25,55 @@ class Cell:
     samples: int
     first_ms: float | None = None  # the request before the timed ones, timed alone
 
+    @classmethod
+    def of(cls, timing: Timing, first_ms: float | None = None) -> "Cell":
+        return cls(
+            round(timing.median_ms, 3),
+            round(timing.p95_ms, 3),
+            timing.samples,
+            None if first_ms is None else round(first_ms, 3),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def time_cell(call: Callable[[], int], budget_s: float, first: bool = False) -> Cell:
     """`call` (a request: its status, which must be 200) until MAX_REQUESTS or `budget_s`, at
     least MIN_REQUESTS; with `first`, one more before them, timed apart (a fetch, a miss)."""
     first_ms = _timed(call) if first else None
-    samples: list[float] = []
-    deadline = time.perf_counter() + budget_s
-    while len(samples) < MAX_REQUESTS and (
-        len(samples) < MIN_REQUESTS or time.perf_counter() < deadline
-    ):
-        samples.append(_timed(call))
-    return Cell(
-        round(statistics.median(samples), 3),
-        round(p95(samples), 3),
-        len(samples),
-        None if first_ms is None else round(first_ms, 3),
-    )
+    return Cell.of(time_calls(lambda: _checked(call()), budget_s), first_ms)
+
+
+def time_cells_in_turn(
+    call: Callable[[], int], settings: Sequence[Callable[[], None]], budget_s: float
+) -> list[Cell]:
+    """`call` after each of `settings` (an RTT the proxies take), in turn: one request after
+    each, then again, until MAX_REQUESTS or `budget_s` each (at least MIN_REQUESTS). A slow
+    spell of the machine falls on every setting alike, so that the line through their medians
+    holds: basic's scrypt drifted more between RTTs timed one after another than its two
+    round trips add at 20 ms."""
+
+    def after(setting: Callable[[], None]) -> Callable[[], None]:
+        def timed() -> None:
+            setting()  # an attribute set: nothing next to the request it precedes
+            _checked(call())
+
+        return timed
+
+    return [Cell.of(timing) for timing in time_in_turn([after(s) for s in settings], budget_s)]
+
+
+def _checked(status: int) -> None:
+    if status != 200:  # the measurement itself went wrong: never a figure
+        raise RuntimeError(f"a timed request answered {status}, not 200")
 
 
 def _timed(call: Callable[[], int]) -> float:
     started = time.perf_counter()
     status = call()
     elapsed = (time.perf_counter() - started) * 1000
-    if status != 200:  # the measurement itself went wrong: never a figure
-        raise RuntimeError(f"a timed request answered {status}, not 200")
+    _checked(status)
     return elapsed
 
 
