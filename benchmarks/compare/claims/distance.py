@@ -15,6 +15,7 @@ from benchmarks.compare.claims.weighing import (
     Results,
     each_of,
     names,
+    round_trips,
     window,
 )
 
@@ -34,10 +35,6 @@ def weighed_here(results: Results) -> Results:
     }
 
 
-def round_trips(count: int) -> str:
-    return f"{count} Redis round trip{'' if count == 1 else 's'} per request"
-
-
 def a7(results: Results) -> Claim | None:
     def weigh(r: dict[str, Any]) -> tuple[str, str]:
         d = r["at_a_distance"]
@@ -47,6 +44,7 @@ def a7(results: Results) -> Claim | None:
             f"; a logged-out {base} token works {window(d['baseline_window_after_logout'])} "
             f"more, this one {window(d['window_after_logout'])}."
         )
+        lookups = round_trips(trips, "request", [])
         if trips == 0:
             if crossing is None:
                 return (
@@ -57,11 +55,11 @@ def a7(results: Results) -> Claim | None:
             return f"no Redis round trip per request, yet {here}" + price, HOLDS
         if crossing == 0:
             return (
-                f"{round_trips(trips)}: {here}, and {trips} × RTT more as Redis moves away" + price,
+                f"{lookups}: {here}, and {trips} × RTT more as Redis moves away" + price,
                 HOLDS,
             )
         return (
-            f"{round_trips(trips)}: {here}, faster on loopback, slower past "
+            f"{lookups}: {here}, faster on loopback, slower past "
             f"{crossing:.2g} ms of RTT (a Redis on the same network is about 0.2 ms away)" + price,
             CAVEAT,
         )

@@ -128,7 +128,8 @@ def own(trips: dict[str, Any] | None) -> dict[str, int]:
     return {p: n for p, n in trips["by_purpose"].items() if p not in (LIMITS, OTHER)}
 
 
-def _round_trips(count: int, per: str | None, purposes: list[str]) -> str:
+def round_trips(count: int, per: str | None, purposes: list[str]) -> str:
+    """ "2 Redis round trips per request (denylist)": a count, per what, of which purposes."""
     text = f"{count} Redis round trip{'' if count == 1 else 's'}" + (f" per {per}" if per else "")
     return text + (f" ({', '.join(purposes)})" if purposes else "")
 
@@ -136,14 +137,14 @@ def _round_trips(count: int, per: str | None, purposes: list[str]) -> str:
 def own_round_trips(r: dict[str, Any], operation: str, per: str) -> str:
     """ "1 Redis round trip per request (denylist)": the strategy's own, of `operation`."""
     mine = own(r["round_trips"][operation])
-    return _round_trips(sum(mine.values()), per, list(mine))
+    return round_trips(sum(mine.values()), per, list(mine))
 
 
 def all_round_trips(r: dict[str, Any], operation: str, per: str | None) -> str:
     """ "2 Redis round trips per login (failed-login limits 2)": every one of `operation`."""
     trips = r["round_trips"][operation]
     purposes = [f"{purpose} {count}" for purpose, count in trips["by_purpose"].items()]
-    return _round_trips(trips["redis"], per, purposes)
+    return round_trips(trips["redis"], per, purposes)
 
 
 def store_cost(r: dict[str, Any]) -> list[str]:
