@@ -29,6 +29,7 @@ from strategies.jwt_flask import flask_jwt_extended
 from strategies.jwt_keys import load_private_key_file, load_public_key_file
 from strategies.jwt_logins import LoginRecords, Outcome
 from strategies.jwt_settings import SETTINGS, VARIANTS, asymmetric
+from strategies.jwt_verified import VerifiedTokens
 from strategies.jwt_verify_keys import VerifyKeys, key_pair
 from strategies.key_binding import bound_key, check_binding, confirmation
 from strategies.settings import SettingError
@@ -106,6 +107,7 @@ class JWTStrategy(Strategy):
             self.keys = VerifyKeys({None: self.config["JWT_SECRET_KEY"]})
         with app.app_context():
             self._leeway = jwt_settings.leeway
+        self.verified = VerifiedTokens(self.config["JWT_VERIFIED_CACHE"], self._leeway)
 
     def jwks(self) -> dict[str, Any] | None:
         return {"keys": self.keys.jwks} if self.keys.jwks is not None else None
@@ -246,8 +248,11 @@ class JWTStrategy(Strategy):
 
     def _verified(self, token: str) -> dict[str, Any]:
         """The claims of a token this server signed, access or refresh, or the AuthError."""
+        remembered = self.verified.get(token)
+        if remembered is not None:
+            return remembered
         with decoding_errors():
-            return pyjwt.decode(
+            claims = pyjwt.decode(
                 token,
                 self.keys.for_token(token),
                 algorithms=[self.algorithm],
@@ -258,6 +263,7 @@ class JWTStrategy(Strategy):
                 # without one would never expire.
                 options={"require": self.required_claims},
             )
+        return self.verified.remember(token, claims)
 
     def _denylist_seconds(self) -> int:
         """How long a revoked login stays denied: as long as any of its access tokens lives."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from strategies.jwt_claims import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from strategies.jwt_keys import HS256, KEY_TYPES, algorithm
+from strategies.jwt_verified import SETTING as VERIFIED_CACHE
 from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, boolean, random_secret, whole_number
 
 # Short access tokens (5 minutes) renewed for two weeks: a common deployment.
@@ -73,12 +74,19 @@ SETTINGS = (
         "access token's life",
         whole_number(0, "second(s)"),
     ),
+    VERIFIED_CACHE,
 )
 
 VARIANTS = {
     "denylist": {"JWT_DENYLIST": True},
     # The denylist check answered from each worker's cache, which Redis keeps exact.
     "denylist + tracking": {"JWT_DENYLIST": True, "STORE_CACHE": "tracking"},
+    # ... and the signature checked once a token, not once a request.
+    "denylist + tracking + cache": {
+        "JWT_DENYLIST": True,
+        "STORE_CACHE": "tracking",
+        "JWT_VERIFIED_CACHE": 10_000,
+    },
     "refresh": REFRESH,
     "refresh + denylist": {**REFRESH, "JWT_DENYLIST": True},
     # Tokens bound to the client's key (RFC 9449): a stolen one is useless without it.

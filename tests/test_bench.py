@@ -151,6 +151,7 @@ def test_variants_run_beside_their_strategy():
         "jwt",
         "jwt + denylist",
         "jwt + denylist + tracking",
+        "jwt + denylist + tracking + cache",
         "jwt + refresh",
         "jwt + refresh + denylist",
         "jwt + DPoP",
@@ -315,8 +316,8 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     steady, skipped = refresh_phases(targets, Options(strategies=["bearer", "jwt"]), facts, "x")
     assert skipped == []
     # bearer, bearer + tracking, bearer + DPoP, jwt, jwt + denylist, jwt + denylist +
-    # tracking, then:
-    assert [(t.label, t.scenario, t.reference) for t in steady[7:11]] == [
+    # tracking (+ cache), then:
+    assert [(t.label, t.scenario, t.reference) for t in steady[8:12]] == [
         ("jwt + refresh", "steady", None),
         ("jwt + refresh (POST /token/refresh)", "refresh", "jwt + refresh"),
         ("jwt + refresh + denylist", "steady", None),
@@ -326,11 +327,11 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
             "jwt + refresh + denylist",
         ),
     ]
-    assert steady[10].settings == steady[9].settings  # its target's configuration
-    assert steady[10].configuration == "jwt + refresh + denylist"
+    assert steady[11].settings == steady[10].settings  # its target's configuration
+    assert steady[11].configuration == "jwt + refresh + denylist"
     # jwt + refresh + denylist + DPoP has its phase too; the key-pair variants issue none
     assert len(steady) == len(targets) + 3
-    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[10])
+    phase = Options(strategies=["jwt"], refresh_every=7).load(steady[11])
     assert (phase.scenario, phase.refresh_every, phase.reuse_every) == ("refresh", 0, 0)
 
     # Decided by the facts given, never by a name: a deployment's "bearer" that says it does.
@@ -349,7 +350,8 @@ def test_refresh_phases_follow_the_targets_that_issue_refresh_tokens():
     assert skipped == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
         "configured strategy): bearer, bearer + tracking, bearer + DPoP, jwt, jwt + denylist, "
-        "jwt + denylist + tracking, jwt + DPoP, jwt + RS256, jwt + ES256, jwt + EdDSA."
+        "jwt + denylist + tracking, jwt + denylist + tracking + cache, jwt + DPoP, jwt + RS256, "
+        "jwt + ES256, jwt + EdDSA."
     ]
     with pytest.raises(
         BenchError, match=r"none of bearer, bearer \+ tracking, bearer \+ DPoP issues them"
@@ -630,8 +632,8 @@ def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path
     ]
     assert bench["skipped"] == [
         "Not run in the refresh scenario, as they issue no refresh tokens (says each "
-        "configured strategy): jwt, jwt + denylist, jwt + denylist + tracking, jwt + DPoP, "
-        "jwt + RS256, jwt + ES256, jwt + EdDSA."
+        "configured strategy): jwt, jwt + denylist, jwt + denylist + tracking, jwt + denylist "
+        "+ tracking + cache, jwt + DPoP, jwt + RS256, jwt + ES256, jwt + EdDSA."
     ]
     for flow in flows:
         assert flow["failures"] == 0, flow

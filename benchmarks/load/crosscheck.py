@@ -38,7 +38,13 @@ from benchmarks.load.servers import PROTECTED, BenchError, gunicorn
 from sandbox.config import configure, load_app_settings, throwaway_settings
 from strategies.registry import BrokenStrategy, UnknownStrategy
 
-DEFAULT_TARGETS = ("bearer", "bearer + tracking", "jwt + denylist", "jwt + denylist + tracking")
+DEFAULT_TARGETS = (
+    "bearer",
+    "bearer + tracking",
+    "jwt + denylist",
+    "jwt + denylist + tracking",
+    "jwt + denylist + tracking + cache",
+)
 # wrk ends its run on its own; this much more and it is stopped as hung.
 WRK_GRACE_S = 30
 # Each worker's first requests import lazily loaded modules and fill its cache: the bench's
