@@ -45,6 +45,8 @@ TESTS = Path(__file__).parent
 CONFIGURATIONS = [  # the two whose every request reads the token store
     {"AUTH_STRATEGY": "bearer"},
     {"AUTH_STRATEGY": "jwt", "JWT_DENYLIST": "true"},
+    # Its tokens' checks remembered too (JWT_VERIFIED_CACHE): the denylist must still decide.
+    {"AUTH_STRATEGY": "jwt", "JWT_DENYLIST": "true", "JWT_VERIFIED_CACHE": "10000"},
 ]
 
 
@@ -260,7 +262,11 @@ def figures(request: pytest.FixtureRequest) -> list[str]:
     return plugins.get_plugin("store-cache-figures").lines
 
 
-@pytest.mark.parametrize("settings", CONFIGURATIONS, ids=lambda s: s["AUTH_STRATEGY"])
+def named(settings: dict) -> str:
+    return settings["AUTH_STRATEGY"] + " + verified cache" * ("JWT_VERIFIED_CACHE" in settings)
+
+
+@pytest.mark.parametrize("settings", CONFIGURATIONS, ids=named)
 def test_a_revoked_token_is_refused_by_every_worker_from_the_next_request(
     settings, private_redis, tmp_path, record_property, figures
 ):
@@ -278,7 +284,7 @@ def test_a_revoked_token_is_refused_by_every_worker_from_the_next_request(
         quiet_after = quiet(deployment, NEW_PASSWORD)
         elapsed = time.monotonic() - started
 
-    label = f"{settings['AUTH_STRATEGY']}, {WORKERS} gunicorn workers"
+    label = f"{named(settings)}, {WORKERS} gunicorn workers"
     summary = (
         f"{tally.summary(label)}; one token, before the faults: {quiet_before}, after them: "
         f"{quiet_after}; {elapsed:.1f} s"
