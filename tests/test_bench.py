@@ -276,6 +276,36 @@ def test_rounds_are_summarized_by_their_median_ratios():
     assert jwt["cpu_ratio"] == 1.2  # the median of 1.1, 1.2 and 1.3
 
 
+def test_a_target_s_check_gives_the_range_of_its_rounds_beside_their_median():
+    rounds = [
+        [measured(BASELINE, 1000, 0.50), measured("bearer + tracking", 900, 0.57)],
+        [measured(BASELINE, 800, 0.62), measured("bearer + tracking", 880, 0.56)],
+        [measured(BASELINE, 1000, 0.56), measured("bearer + tracking", 800, 0.72)],
+    ]
+    lines = table(summarize({"rounds": rounds, "skipped": []}))
+    # The medians (880 and 0.57 ms against 1000 and 0.56 ms) would read as 0.88x and 1.02x:
+    # each round's own ratio is what the targets weigh, and their range says how noisy it was.
+    assert (
+        "- bearer + tracking: server CPU per request 1.14x, rounds 0.903 to 1.286 "
+        "(target <= 1.2x): met"
+    ) in lines
+    assert "- bearer + tracking: throughput 0.9x, rounds 0.8 to 1.1 (target >= 0.8x): met" in lines
+    assert any(line.startswith("Each figure is the median of the rounds.") for line in lines)
+
+
+def test_one_round_has_no_range_to_give():
+    lines = table(
+        summarize(
+            {
+                "rounds": [[measured(BASELINE, 1000, 0.5), measured("jwt", 900, 0.55)]],
+                "skipped": [],
+            }
+        )
+    )
+    assert "- jwt: server CPU per request 1.1x (target <= 1.2x): met" in lines
+    assert not any(line.startswith("Each figure is the median") for line in lines)
+
+
 @pytest.mark.load
 def test_the_bench_loads_an_existing_deployment(tmp_path):
     port = free_port()

@@ -99,13 +99,17 @@ def refresh_lines(bench: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _spread(spread: list[float] | None) -> str:
+    return f", rounds {spread[0]:g} to {spread[1]:g}" if spread else ""
+
+
 def target_lines(bench: dict[str, Any]) -> list[str]:
     """Each check, met or MISSED, and each target held to none with why, in the targets' order."""
     held = [
         (
             c["target"],
-            f"- {c['target']}: {c['what']} {c['ratio']:g}x (target {c['limit']}): "
-            f"{'met' if c['met'] else 'MISSED'}",
+            f"- {c['target']}: {c['what']} {c['ratio']:g}x{_spread(c.get('spread'))} "
+            f"(target {c['limit']}): {'met' if c['met'] else 'MISSED'}",
         )
         for c in bench["checks"]
     ]
@@ -202,6 +206,14 @@ def table(bench: dict[str, Any]) -> list[str]:
         )
     windows = sorted({t["window"] for t in bench["targets"]})
     lines += ["", f"Request rate and server CPU per request: {'; '.join(windows)}."]
+    if len(bench["rounds"]) > 1:
+        lines += [
+            "",
+            "Each figure is the median of the rounds. Each x baseline is the median of the "
+            "rounds' own ratios, a round against its own /public (the machine's mood is the same "
+            "for both), so it need not equal the ratio of two medians; the targets below give "
+            "the rounds' range.",
+        ]
     lines += ["", "## Targets (against the baseline of this run)", ""]
     lines += target_lines(bench)
     lines += peer_lines(bench)
