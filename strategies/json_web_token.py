@@ -16,7 +16,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import jwt as pyjwt
 from flask import Flask
 from flask_jwt_extended import create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_settings
@@ -252,7 +251,7 @@ class JWTStrategy(Strategy):
         if remembered is not None:
             return remembered
         with decoding_errors():
-            claims = pyjwt.decode(
+            claims = self.keys.decoder.decode(
                 token,
                 self.keys.for_token(token),
                 algorithms=[self.algorithm],

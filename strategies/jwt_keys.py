@@ -18,12 +18,28 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from jwt.algorithms import ECAlgorithm, HMACAlgorithm, OKPAlgorithm, RSAAlgorithm
+from jwt.exceptions import InvalidKeyError
 
 from strategies.settings import SettingError
 
 HS256 = "HS256"
 MIN_RSA_BITS = 2048  # NIST SP 800-131A; RFC 7518 §3.3 asks at least as many
+
+
+def hmac_secret(value: Any) -> str:
+    """JWT_SECRET_KEY's parser: a secret PyJWT signs and verifies HS256 with. It refuses a
+    PEM, SSH or DER key, a certificate or a JSON Web Key: public material, which anyone who
+    holds it could sign with (algorithm confusion)."""
+    secret = str(value)
+    try:
+        HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(secret)
+    except InvalidKeyError:
+        raise ValueError(
+            "is a key, a certificate or a JSON Web Key, not a secret: PyJWT will not sign "
+            "HS256 with it"
+        ) from None
+    return secret
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from strategies.jwt_claims import DEFAULT_AUDIENCE, DEFAULT_ISSUER
-from strategies.jwt_keys import HS256, KEY_TYPES, algorithm
+from strategies.jwt_keys import HS256, KEY_TYPES, algorithm, hmac_secret
 from strategies.jwt_verified import SETTING as VERIFIED_CACHE
 from strategies.settings import HOW_TO_MAKE_A_SECRET, Setting, boolean, random_secret, whole_number
 
@@ -37,6 +37,7 @@ SETTINGS = (
         None,
         "the HS256 signing key; required in production with HS256; unset in development: a "
         "random key made once in the instance folder",
+        hmac_secret,
         required_in_production=lambda settings: not asymmetric(settings),
         secret=True,
         make=random_secret,

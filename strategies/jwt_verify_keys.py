@@ -6,18 +6,45 @@ from typing import Any
 import jwt as pyjwt
 from flask import Flask
 from flask_jwt_extended import JWTManager
+from jwt.algorithms import HMACAlgorithm
 
 from strategies.errors import InvalidCredentials
 from strategies.jwt_claims import decoding_errors
-from strategies.jwt_keys import load_private_key, new_private_pem, public_jwk
+from strategies.jwt_keys import HS256, load_private_key, new_private_pem, public_jwk
 from strategies.settings import development_secret
 
 
+class CheckedSecret(HMACAlgorithm):
+    """HS256 that checks the server's own secret once, not on every decode.
+
+    PyJWT checks an HMAC key each time it verifies with one: that it is no PEM, SSH or DER
+    key, no certificate and no JSON Web Key, whose public parts a token could otherwise sign
+    with (algorithm confusion). Two failed parses and a JSON one: about a quarter of what a
+    request pays for its JWT, for a key that cannot change while a worker runs and that
+    JWT_SECRET_KEY's parser has checked the same way at start. Any other key is checked as
+    PyJWT checks it.
+    """
+
+    def __init__(self, secret: str):
+        super().__init__(HMACAlgorithm.SHA256)
+        self.secret, self.prepared = secret, super().prepare_key(secret)
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return self.prepared if key is self.secret else super().prepare_key(key)
+
+
 class VerifyKeys:
-    """What verifies a token: the secret (under `kid` None), or a public key by `kid`."""
+    """What verifies a token: the secret (under `kid` None), or a public key by `kid`; and
+    the PyJWT decoder that verifies with them."""
 
     def __init__(self, by_kid: dict[str | None, Any], jwks: list[dict[str, str]] | None = None):
         self.by_kid, self.jwks = by_kid, jwks
+        self.decoder = pyjwt.PyJWT()
+        if jwks is None:
+            # PyJWT's decoder takes its algorithms from its PyJWS, which it keeps in `_jws`
+            # (as PyJWT's own module-level decoder is given the module-level PyJWS).
+            self.decoder._jws.unregister_algorithm(HS256)
+            self.decoder._jws.register_algorithm(HS256, CheckedSecret(by_kid[None]))
 
     def for_token(self, token: str) -> Any:
         """The key that verifies `token`: the secret, or the public key its `kid` names.

@@ -8,9 +8,11 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import RSAAlgorithm
+from jwt.exceptions import InvalidKeyError
 
 from sandbox.config import ConfigError
 from strategies.jwt_keys import KEY_TYPES, private_pem, public_jwk, public_pem
+from strategies.jwt_verify_keys import CheckedSecret
 from tests.conftest import auth_header, login, strategies_declaring
 from tests.security.live import forge
 
@@ -252,3 +254,25 @@ def test_an_hs256_token_signed_with_the_public_key_is_refused(make_app):
         refused = client.get("/protected", headers={"Authorization": f"Bearer {forged}"})
         assert refused.status_code == 401
         assert refused.get_json()["msg"] == "Invalid token: The specified alg value is not allowed"
+
+
+@pytest.mark.parametrize("kind", ["PEM public key", "JSON Web Key"])
+def test_a_public_key_as_the_hs256_secret_stops_the_start_with_one_line(make_app, kind):
+    """Public material as the HMAC secret: whoever holds it could sign (RFC 8725 §3.1)."""
+    public = KEY_TYPES["RS256"].make().public_key()
+    secret = (
+        public_pem(public) if kind == "PEM public key" else json.dumps(public_jwk(public, "RS256"))
+    )
+    with pytest.raises(ConfigError, match=r"^JWT_SECRET_KEY is a key, .* not a secret") as stopped:
+        make_app(JWT_SECRET_KEY=secret)
+    assert secret not in str(stopped.value) and "\n" not in str(stopped.value)
+
+
+def test_the_hs256_verifier_checks_any_key_but_the_server_s_own_as_pyjwt_does():
+    """The server's secret is checked once, at start; another key still on every use."""
+    secret = "a secret of the server, long enough to pass"
+    checked = CheckedSecret(secret)
+    assert checked.prepare_key(secret) == secret.encode()
+    public = public_pem(KEY_TYPES["RS256"].make().public_key())
+    with pytest.raises(InvalidKeyError):
+        checked.prepare_key(public)

@@ -3,9 +3,9 @@ request, until it expires; a logout, a password change or a deleted user still r
 
 import time
 
+import jwt as pyjwt
 import pytest
 
-import strategies.json_web_token
 from sandbox import extensions
 from sandbox.config import DEMO_USERNAME
 from strategies.jwt_verified import VerifiedTokens
@@ -18,13 +18,13 @@ jwts = pytest.mark.parametrize("strategy_name", strategies_declaring("JWT_VERIFI
 def decodes(monkeypatch) -> list[str]:
     """Every token the jwt strategy hands to PyJWT to verify."""
     seen: list[str] = []
-    real = strategies.json_web_token.pyjwt.decode
+    real = pyjwt.PyJWT.decode
 
-    def counted(token: str, *args, **kwargs):
+    def counted(decoder: pyjwt.PyJWT, token: str, *args, **kwargs):
         seen.append(token)
-        return real(token, *args, **kwargs)
+        return real(decoder, token, *args, **kwargs)
 
-    monkeypatch.setattr(strategies.json_web_token.pyjwt, "decode", counted)
+    monkeypatch.setattr(pyjwt.PyJWT, "decode", counted)
     return seen
 
 
