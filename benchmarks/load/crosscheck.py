@@ -41,6 +41,7 @@ from strategies.registry import BrokenStrategy, UnknownStrategy
 DEFAULT_TARGETS = (
     "bearer",
     "bearer + tracking",
+    "jwt",  # what the denylist's cached variant is set against: a signature's cost
     "jwt + denylist",
     "jwt + denylist + tracking",
     "jwt + denylist + tracking + cache",
