@@ -32,7 +32,7 @@ from benchmarks.load.plan import (
 )
 from benchmarks.load.report import table
 from benchmarks.load.runner import BenchError, check_store
-from benchmarks.load.servers import Credentials, Load, read_stats, run_locust
+from benchmarks.load.servers import Credentials, Load, gunicorn, read_stats, run_locust
 from benchmarks.load.summary import summarize
 from sandbox import create_app
 from sandbox.cli import main
@@ -140,6 +140,9 @@ def test_the_bench_runs_every_strategy_and_the_baseline(tmp_path):
     page = (outdir / "report.html").read_text()
     assert page.startswith("<!doctype html>") and page.count("data:image/png;base64,") == 2
     assert list((outdir / "raw" / "round1").glob("*_stats.csv"))
+    # Each server's stderr is its own log, not the terminal's: no worker's start-up warning.
+    assert len(list((outdir / "raw" / "round1").glob("*_server.log"))) == len(labels)
+    assert "WARNING in" not in result.stderr
 
 
 def test_variants_run_beside_their_strategy():
@@ -642,7 +645,10 @@ def test_the_refresh_scenario_runs_and_a_spent_refresh_token_is_refused(tmp_path
     if not os.environ.get("REDIS_URL") and not RedisServer.available():
         need_service("the bench needs REDIS_URL or redis-server")
     command = [BIN / "auth-sandbox", "bench", "--strategies", "jwt", "--scenario", "refresh"]
-    options = ["--duration", "2", "--users", "3", "--refresh-every", "2", "--reuse-every", "2"]
+    # Long enough for each user of each flow to log in, call, refresh and replay on a busy
+    # machine: at 2 s a bound flow's users, which make a key and sign every request, once
+    # made no call at all while another job held the CPUs.
+    options = ["--duration", "4", "--users", "3", "--refresh-every", "2", "--reuse-every", "2"]
     result = subprocess.run(
         [*command, *options, "--output", str(tmp_path)],
         env={**os.environ, "PASSWORD_HASH_METHOD": CHEAP_HASH},
@@ -786,3 +792,15 @@ def test_a_store_rtt_is_for_the_bench_s_own_redis():
     )
     assert result.exit_code == 1 and "--store-rtt" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_server_that_does_not_come_up_is_quoted_from_its_log(tmp_path):
+    env = {**os.environ, "AUTH_STRATEGY": "no-such-strategy", "INSTANCE_PATH": str(tmp_path)}
+    log = tmp_path / "server.log"
+    with (
+        pytest.raises(BenchError, match="gunicorn did not come up") as refused,
+        gunicorn(env, 1, 1, str(tmp_path), log),
+    ):
+        pass
+    assert f"its log ({log}) ends:" in str(refused.value)
+    assert "AUTH_STRATEGY" in str(refused.value).split("ends:")[1]

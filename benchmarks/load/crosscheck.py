@@ -163,10 +163,12 @@ def wrk(url: str, script: Path, args: argparse.Namespace, seconds: int) -> str:
 def measure(target: Target, config: Mapping[str, Any], args: argparse.Namespace) -> Run:
     """One target's run: its own gunicorn, one login, a warm-up, then the counted wrk run."""
     with ExitStack() as stack:
-        url, server = stack.enter_context(
-            gunicorn(server_env(config), args.workers, 1, config["INSTANCE_PATH"])
-        )
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crosscheck-")))
+        url, server = stack.enter_context(
+            gunicorn(
+                server_env(config), args.workers, 1, config["INSTANCE_PATH"], folder / "server.log"
+            )
+        )
         header = None if target.path == "/public" else log_in(url)
         script = lua_script(folder, header)
         if args.warmup:

@@ -12,7 +12,8 @@ from typing import Any
 
 from benchmarks.compare.timing import time_calls
 from benchmarks.harness.dpop_client import TEST_ORIGIN, ProofKey
-from sandbox import create_app, extensions
+from benchmarks.load.servers import bench_app
+from sandbox import extensions
 from sandbox.config import DEMO_PASSWORD, DEMO_USERNAME
 from sandbox.transports.dpop import DPoPTransport
 from strategies.jwt_keys import thumbprint
@@ -23,7 +24,7 @@ BUDGET_S = 0.5  # per step: at most MAX_RUNS runs each
 def dpop_costs(config: Mapping[str, Any], budget_s: float = BUDGET_S) -> dict[str, Any] | None:
     """Each step's median and p95 (ms) for the configuration `config`; None where its tokens
     are bound to no key."""
-    app = create_app(dict(config))
+    app = bench_app(config)
     transport = extensions.transport(app)
     if not isinstance(transport, DPoPTransport):
         return None

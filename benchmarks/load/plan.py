@@ -13,8 +13,8 @@ from benchmarks.load.servers import (
     SANDBOX_APP,
     BenchError,
     Load,
+    bench_app,
 )
-from sandbox import create_app
 
 BASELINE = "baseline (/public)"
 PEER = "flask-jwt-extended's @jwt_required"  # a peer's label: "jwt (flask-jwt-extended's ...)"
@@ -120,7 +120,7 @@ def peers(
 
 def installs_jwt_extended(config: Mapping[str, Any]) -> bool:
     """The app that `config` configures installs flask-jwt-extended: a peer route can run on it."""
-    return peer_app.exposes_jwt_extended(create_app(config))
+    return peer_app.exposes_jwt_extended(bench_app(config))
 
 
 def refresh_phases(

@@ -46,11 +46,12 @@ from benchmarks.load.plan import (
 from benchmarks.load.servers import (
     BenchError,
     Credentials,
+    bench_app,
     gunicorn,
     read_stats,
     run_locust,
 )
-from sandbox import create_app, extensions
+from sandbox import extensions
 from sandbox.config import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -79,7 +80,7 @@ def check_store(store: MeasurementRedis, workers: int, configured: Mapping[str, 
 
 
 def seed_users(config: dict[str, Any], count: int) -> list[str]:
-    app = create_app(config)
+    app = bench_app(config)
     names = [f"loadtest-{i}" for i in range(count)]
     with app.app_context():
         for name in names:
@@ -152,6 +153,7 @@ def measure_target(
                     options.workers,
                     options.threads,
                     config["INSTANCE_PATH"],
+                    csv_prefix.with_name(f"{csv_prefix.name}_server.log"),
                     target.app,
                 )
             )

@@ -1,19 +1,22 @@
 """The processes of one bench target: gunicorn serving the app, locust loading it."""
 
 import csv
+import logging
 import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
+from flask import Flask
 
 from benchmarks.harness.processes import flags, free_port, stop, wait_for_http
+from sandbox import create_app
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SANDBOX_APP = "sandbox:create_app()"  # what gunicorn serves, unless a target names another
@@ -48,12 +51,15 @@ class Credentials:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], workers: int, threads: int, cwd: str, app: str = SANDBOX_APP
+    env: dict[str, str], workers: int, threads: int, cwd: str, log: Path, app: str = SANDBOX_APP
 ) -> Iterator[tuple[str, psutil.Process]]:
     """gunicorn serving `app` (the sandbox's, by default) on a free loopback port, run in `cwd`.
 
     `cwd` is a folder of the bench's own: a `.env` where the user runs the bench must
-    not fill in a setting that the throwaway instance leaves unset.
+    not fill in a setting that the throwaway instance leaves unset. What the server writes to
+    stderr goes to `log`, not to the bench's terminal: each worker of each target would
+    repeat its start-up warnings there (that the bench's throwaway Redis keeps nothing across
+    a restart); the end of it is quoted if the server does not come up.
     """
     port = free_port()
     options = {
@@ -63,16 +69,38 @@ def gunicorn(
         "--log-level": "warning",
     }
     command = [sys.executable, "-m", "gunicorn", *flags(options), app]
-    server = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as stderr:
+        server = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_http(f"{url}/healthz", server)
         except (RuntimeError, TimeoutError) as error:
-            raise BenchError(f"gunicorn did not come up: {error}") from None
+            raise BenchError(f"gunicorn did not come up: {error}{log_tail(log)}") from None
         yield url, psutil.Process(server.pid)
     finally:
         stop(server)
+
+
+def bench_app(config: Mapping[str, Any]) -> Flask:
+    """The app `config` configures, made in the bench's own process (to seed its users, to ask
+    what it installs): the start-up warnings it would log are its servers' to log, in theirs."""
+    logger = logging.getLogger("sandbox")  # Flask's app.logger, named for the app
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return create_app(config)
+    finally:
+        logger.setLevel(level)
+
+
+def log_tail(log: Path, lines: int = 5) -> str:
+    """The last lines of a server's log, to quote after the reason it failed."""
+    tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return f"; its log ({log}) ends:\n" + "\n".join(tail[-lines:]) if tail else ""
 
 
 def run_locust(url: str, load: Load, login: Credentials, csv_prefix: Path) -> float:
