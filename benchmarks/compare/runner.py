@@ -1,7 +1,6 @@
 """Run the comparison: every selected strategy and each of its variants, one token store,
 one temporary instance each."""
 
-import logging
 import os
 import platform
 import tempfile
@@ -20,6 +19,7 @@ from benchmarks.compare.restart import restarts
 from benchmarks.compare.subject import PROBE_HASH, Subject
 from benchmarks.compare.timing import MAX_RUNS, MIN_RUNS
 from benchmarks.harness import provenance
+from benchmarks.harness.quiet import quiet_apps
 from benchmarks.harness.redis_server import StoreUnreachable, measurement_redis
 from sandbox.config import ConfigError, configure, load_app_settings, throwaway_settings
 
@@ -28,15 +28,6 @@ if TYPE_CHECKING:
 from benchmarks import measurable
 
 UNLIMITED = "1000000 per second"
-
-
-@contextmanager
-def quiet(logger: logging.Logger) -> Iterator[None]:
-    disabled, logger.disabled = logger.disabled, True
-    try:
-        yield
-    finally:
-        logger.disabled = disabled
 
 
 @contextmanager
@@ -68,7 +59,7 @@ def run_comparison(
         store_or_stand_in(settings["REDIS_URL"], prefix) as (store, unreachable),
         # The apps' start warnings are not shown: the comparison's own Redis keeps nothing
         # across a restart on purpose, and would say so for every app it starts.
-        quiet(logging.getLogger("sandbox")),
+        quiet_apps(),
     ):
         results, subjects, refused = {}, {}, {}
         # Each strategy, then each of its variants, keyed by label ("jwt + denylist").

@@ -10,7 +10,6 @@ timed; a logout and a password change, each of a user of its own, are tried at R
 windows they leave do not depend on the RTT).
 """
 
-import logging
 import os
 import platform
 import sys
@@ -28,10 +27,10 @@ from benchmarks.browser.served_app import serve
 from benchmarks.compare.costs import sent
 from benchmarks.compare.elsewhere import introspection_client, verified_elsewhere
 from benchmarks.compare.revocation import Login, logout, password_change
-from benchmarks.compare.runner import quiet
 from benchmarks.compare.subject import Subject
 from benchmarks.harness import provenance, round_trips
 from benchmarks.harness.delay_proxy import DelayProxy
+from benchmarks.harness.quiet import quiet_apps
 from benchmarks.harness.redis_server import RedisServer
 from benchmarks.latency import LatencyError, key, physics, remote
 from benchmarks.latency.timing import MAX_REQUESTS, MIN_REQUESTS, calibrate, time_cells_in_turn
@@ -208,7 +207,7 @@ def run_latency(
             stack.enter_context(DelayProxy(server.port)), stack.enter_context(DelayProxy(0))
         )
         # The apps' start warnings are not shown: this Redis keeps nothing across a restart.
-        stack.enter_context(quiet(logging.getLogger("sandbox")))
+        stack.enter_context(quiet_apps())
         stack.enter_context(switch_interval(SWITCH_INTERVAL_S))
         progress("calibrating the proxy with Redis PINGs")
         calibration = calibrate(server.port, proxies.redis, rtts)

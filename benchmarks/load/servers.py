@@ -1,7 +1,7 @@
-"""The processes of one bench target: gunicorn serving the app, locust loading it."""
+"""The processes of one bench target: gunicorn serving the app, locust loading it; and the
+app as the bench makes it in its own process, to seed and ask it."""
 
 import csv
-import logging
 import resource
 import subprocess
 import sys
@@ -16,6 +16,7 @@ import psutil
 from flask import Flask
 
 from benchmarks.harness.processes import flags, free_port, stop, wait_for_http
+from benchmarks.harness.quiet import quiet_apps
 from sandbox import create_app
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -88,13 +89,8 @@ def gunicorn(
 def bench_app(config: Mapping[str, Any]) -> Flask:
     """The app `config` configures, made in the bench's own process (to seed its users, to ask
     what it installs): the start-up warnings it would log are its servers' to log, in theirs."""
-    logger = logging.getLogger("sandbox")  # Flask's app.logger, named for the app
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
+    with quiet_apps():
         return create_app(config)
-    finally:
-        logger.setLevel(level)
 
 
 def log_tail(log: Path, lines: int = 5) -> str:
