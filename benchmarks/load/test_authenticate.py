@@ -59,20 +59,16 @@ def issued_token(app: Flask, key: ProofKey | None = None) -> dict[str, Any]:
 
 def test_authenticate(benchmark: BenchmarkFixture, app: Flask) -> None:
     strategy = extensions.strategy(app)
-    if isinstance(extensions.transport(app), DPoPTransport):
-        assert isinstance(strategy, KeyBinding)
-        key = ProofKey()
-        token, jkt = issued_token(app, key)["token"], key.jkt
+    key = ProofKey() if isinstance(extensions.transport(app), DPoPTransport) else None
+    token = issued_token(app, key)["token"]
+    jkt = None if key is None else key.jkt
 
-        def authenticate() -> base.User:
-            with app.test_request_context("/protected"):
-                return strategy.authenticate_bound(token, jkt)
-    else:
-        token = issued_token(app)["token"]
-
-        def authenticate() -> base.User:
-            with app.test_request_context("/protected"):
+    def authenticate() -> base.User:
+        with app.test_request_context("/protected"):
+            if jkt is None:
                 return strategy.authenticate(token)
+            assert isinstance(strategy, KeyBinding)
+            return strategy.authenticate_bound(token, jkt)
 
     assert benchmark(authenticate).username == DEMO_USERNAME
 
