@@ -1,8 +1,9 @@
 """Micro-benchmarks of each strategy's authenticate step, with pytest-benchmark.
 
-Not part of the default test run (pytest collects `tests/` only):
+The default test run calls each once, untimed (`--benchmark-disable` in pyproject.toml), so
+that they keep working; to time them:
 
-    pytest benchmarks/ --benchmark-columns=median,iqr,ops
+    pytest benchmarks/ --benchmark-enable --benchmark-columns=median,iqr,ops
 
 `public_lookup` is the baseline: the user-table read that /public does too.
 Basic pays werkzeug's default password hash (PASSWORD_HASH_METHOD) on every call;
@@ -33,6 +34,8 @@ from sandbox.users import TokenUser
 from strategies import registry
 from strategies import users as base
 from strategies.capabilities import KeyBinding
+
+pytestmark = pytest.mark.measures  # out of the fast tier: an app made for each configuration
 
 # (strategy, its settings) by label: each strategy and variant, as compare and bench label them.
 CASES: dict[str, tuple[str, Mapping[str, Any]]] = {
