@@ -519,6 +519,7 @@ def test_a_redis_url_that_cannot_be_used_stops_bench_in_one_line_before_it_start
     assert not out.exists()  # no empty results folder left behind
 
 
+@pytest.mark.measures
 def test_a_redis_url_that_cannot_be_used_leaves_compare_what_needs_no_store(tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
     monkeypatch.setenv("PASSWORD_HASH_METHOD", CHEAP_HASH)
